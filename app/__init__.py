@@ -1,0 +1,1 @@
+"""Huimin Bao member service."""
