@@ -1,1 +1,57 @@
-"""Huimin Bao member service."""
+"""Huimin Bao member service: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app.settings import Settings
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, CLI. Nothing else.
+
+    `overrides` replaces settings by name (e.g. {"DATABASE_URL": ..., "APP_ENV": "test"}).
+    """
+    settings = Settings.from_env().with_overrides(overrides)
+    settings.check()
+    logging.basicConfig(level=settings.log_level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    app = Flask(__name__, static_folder=settings.static_dir, static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+        API_TITLE="Huimin Bao member service",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["settings"] = settings
+
+    from app.core.cli import db_cli
+    from app.core.db import Database
+    from app.core.web import init_web
+    from app.extensions import make_api
+    from app.plans.cli import plans_cli
+    from app.plans.routes import blp as plans_blp
+
+    Database(settings.database_url).init_app(app)
+    api = make_api()
+    api.init_app(app)
+    app.extensions["api"] = api
+    api.register_blueprint(plans_blp)
+    init_web(app)
+    app.cli.add_command(db_cli)
+    app.cli.add_command(plans_cli)
+    return app

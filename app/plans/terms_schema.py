@@ -35,7 +35,9 @@ from app.rules.terms import (
 )
 
 FORMAT = "huiminbao-terms/1"
-CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_\-]{0,63}$", error="Use lower-case letters, digits, - and _.")
+CODE = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_\-]{0,63}$", error="Use lower-case letters, digits, - and _."
+)
 RELATIONS = ("self", "spouse", "child", "parent")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DOCUMENT_KINDS = (
@@ -75,9 +77,7 @@ class PerTierInt(Strict):
 
 class PerTierBp(Strict):
     standard = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
-    pre_existing = ma.fields.Integer(
-        required=True, strict=True, validate=validate.Range(0, 10_000)
-    )
+    pre_existing = ma.fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
 
 
 class WindowSchema(Strict):
@@ -356,7 +356,9 @@ def terms_from_document(doc: dict[str, Any]) -> Terms:
             kind=cov["kind"],
             start=_d(cov.get("start")),
             end=_d(cov.get("end")),
-            start_weekday=WEEKDAYS.index(cov["start_weekday"]) if cov.get("start_weekday") else None,
+            start_weekday=WEEKDAYS.index(cov["start_weekday"])
+            if cov.get("start_weekday")
+            else None,
             duration_months=cov.get("duration_months"),
         ),
         eligibility_roster_required=doc["eligibility"]["roster_required"],
@@ -372,7 +374,9 @@ def terms_from_document(doc: dict[str, Any]) -> Terms:
             )
             for r in doc["premium_rules"]
         ),
-        conditions=tuple(Condition(c["code"], _t(c["name"])) for c in doc["pre_existing_conditions"]),
+        conditions=tuple(
+            Condition(c["code"], _t(c["name"])) for c in doc["pre_existing_conditions"]
+        ),
         continuous_enrollment=doc["continuous_enrollment"],
         deductible_groups=tuple(
             DeductibleGroup(g["code"], _t(g["name"]), {t: g["amount_fen"][t.value] for t in TIERS})

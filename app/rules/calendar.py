@@ -16,7 +16,7 @@ def window_bounds_utc(terms: Terms) -> tuple[datetime, datetime]:
 
 
 def window_state(terms: Terms, now: datetime) -> str:
-    """"upcoming", "open" or "closed" at the aware instant `now`."""
+    """ "upcoming", "open" or "closed" at the aware instant `now`."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     opens, closes = window_bounds_utc(terms)

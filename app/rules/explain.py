@@ -46,7 +46,8 @@ TIER_NAMES: Mapping[Tier, Text] = {
 
 def premium_rule_text(rule_name: Text, birth_date: date, premium_fen: int, cond: Text) -> Text:
     return Text(
-        f"出生日期 {birth_date.isoformat()}，{cond.zh}，适用“{rule_name.zh}”，保费 {y(premium_fen)} 元",
+        f"出生日期 {birth_date.isoformat()}，{cond.zh}，"
+        f"适用“{rule_name.zh}”，保费 {y(premium_fen)} 元",
         f"Born {birth_date.isoformat()}, {cond.en}: the {rule_name.en} rule applies, "
         f"premium {y(premium_fen)} yuan",
     )
@@ -163,7 +164,8 @@ def ratio_text(base_fen: int, ratio_bp: int, raw_fen: int, tier: Tier, rounded: 
 
 def liability_cap_text(liability: Text, cap_fen: int, remaining_fen: int, paid_fen: int) -> Text:
     return Text(
-        f"{liability.zh}年度限额 {y(cap_fen)} 元，还剩 {y(remaining_fen)} 元，本次赔付 {y(paid_fen)} 元",
+        f"{liability.zh}年度限额 {y(cap_fen)} 元，还剩 {y(remaining_fen)} 元，"
+        f"本次赔付 {y(paid_fen)} 元",
         f"{liability.en} annual cap {y(cap_fen)} yuan, {y(remaining_fen)} yuan left: "
         f"pays {y(paid_fen)} yuan",
     )
@@ -177,8 +179,9 @@ def overall_cap_text(cap_fen: int, remaining_fen: int, paid_fen: int) -> Text:
     )
 
 
-def line_text(liability: Text, eligible: int, deductible: int, ratio_bp: int, payout: int,
-              capped: str | None) -> Text:
+def line_text(
+    liability: Text, eligible: int, deductible: int, ratio_bp: int, payout: int, capped: str | None
+) -> Text:
     pct = ratio_to_percent_str(ratio_bp)
     zh = (
         f"{liability.zh}：可计入 {y(eligible)} 元，抵扣免赔额 {y(deductible)} 元，"

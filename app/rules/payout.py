@@ -84,7 +84,9 @@ class PayoutResult:
 def _check_int(value: object, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise RuleInputError(
-            path, "invalid_amount", "Must be a non-negative whole number of fen.",
+            path,
+            "invalid_amount",
+            "Must be a non-negative whole number of fen.",
             "必须是以分为单位的非负整数。",
         )
     return value
@@ -93,14 +95,16 @@ def _check_int(value: object, path: str) -> int:
 def validate_expenses(terms: Terms, expenses: Sequence[Expense]) -> None:
     if len(expenses) > MAX_EXPENSE_LINES:
         raise RuleInputError(
-            "expenses", "too_many_lines",
+            "expenses",
+            "too_many_lines",
             f"At most {MAX_EXPENSE_LINES} expense lines.",
             f"费用明细最多 {MAX_EXPENSE_LINES} 条。",
         )
     for index, expense in enumerate(expenses):
         if terms.liability(expense.liability) is None:
             raise RuleInputError(
-                f"expenses.{index}.liability", "unknown_liability",
+                f"expenses.{index}.liability",
+                "unknown_liability",
                 f"Unknown liability: {expense.liability}.",
                 f"未知的保障责任：{expense.liability}。",
             )
@@ -150,15 +154,21 @@ def compute_payout(
                 drug = terms.drug(expense.drug_code) if expense.drug_code else None
                 if drug is None:
                     not_covered.append(
-                        NotCovered(index, liability.code, expense.drug_code, net, "drug_not_on_list")
+                        NotCovered(
+                            index, liability.code, expense.drug_code, net, "drug_not_on_list"
+                        )
                     )
                     steps.append(
                         Step(
                             "not_covered",
                             explain.drug_not_listed_text(expense.drug_code, net),
                             liability.code,
-                            {"index": index, "drug_code": expense.drug_code, "amount_fen": net,
-                             "reason": "drug_not_on_list"},
+                            {
+                                "index": index,
+                                "drug_code": expense.drug_code,
+                                "amount_fen": net,
+                                "reason": "drug_not_on_list",
+                            },
                         )
                     )
                     continue
@@ -174,11 +184,16 @@ def compute_payout(
             steps.append(
                 Step(
                     "eligible",
-                    explain.expense_text(liability.name, expense.amount_fen,
-                                         expense.other_paid_fen, net),
+                    explain.expense_text(
+                        liability.name, expense.amount_fen, expense.other_paid_fen, net
+                    ),
                     liability.code,
-                    {"index": index, "amount_fen": expense.amount_fen,
-                     "other_paid_fen": expense.other_paid_fen, "eligible_fen": net},
+                    {
+                        "index": index,
+                        "amount_fen": expense.amount_fen,
+                        "other_paid_fen": expense.other_paid_fen,
+                        "eligible_fen": net,
+                    },
                 )
             )
 
@@ -196,13 +211,18 @@ def compute_payout(
                     "deductible",
                     explain.deductible_text(group.name, before, applied),
                     liability.code,
-                    {"group": group_code, "remaining_before_fen": before, "applied_fen": applied,
-                     "remaining_after_fen": before - applied},
+                    {
+                        "group": group_code,
+                        "remaining_before_fen": before,
+                        "applied_fen": applied,
+                        "remaining_after_fen": before - applied,
+                    },
                 )
             )
         else:
-            steps.append(Step("no_deductible", explain.no_deductible_text(liability.name),
-                              liability.code))
+            steps.append(
+                Step("no_deductible", explain.no_deductible_text(liability.name), liability.code)
+            )
 
         ratio = liability.ratio_bp[tier]
         base = eligible - applied
@@ -210,7 +230,9 @@ def compute_payout(
         steps.append(
             Step(
                 "ratio",
-                explain.ratio_text(base, ratio, raw, tier, rounded=(base * ratio) % BP_PER_UNIT != 0),
+                explain.ratio_text(
+                    base, ratio, raw, tier, rounded=(base * ratio) % BP_PER_UNIT != 0
+                ),
                 liability.code,
                 {"base_fen": base, "ratio_bp": ratio, "result_fen": raw},
             )
@@ -225,11 +247,15 @@ def compute_payout(
             steps.append(
                 Step(
                     "liability_cap",
-                    explain.liability_cap_text(liability.name, liability.annual_cap_fen,
-                                               liability_left, payout),
+                    explain.liability_cap_text(
+                        liability.name, liability.annual_cap_fen, liability_left, payout
+                    ),
                     liability.code,
-                    {"cap_fen": liability.annual_cap_fen, "remaining_fen": liability_left,
-                     "payout_fen": payout},
+                    {
+                        "cap_fen": liability.annual_cap_fen,
+                        "remaining_fen": liability_left,
+                        "payout_fen": payout,
+                    },
                 )
             )
         if payout > overall_remaining:
@@ -240,8 +266,11 @@ def compute_payout(
                     "overall_cap",
                     explain.overall_cap_text(terms.overall_cap_fen, overall_remaining, payout),
                     liability.code,
-                    {"cap_fen": terms.overall_cap_fen, "remaining_fen": overall_remaining,
-                     "payout_fen": payout},
+                    {
+                        "cap_fen": terms.overall_cap_fen,
+                        "remaining_fen": overall_remaining,
+                        "payout_fen": payout,
+                    },
                 )
             )
         overall_remaining -= payout
@@ -257,8 +286,9 @@ def compute_payout(
                 before_caps_fen=raw,
                 payout_fen=payout,
                 capped=capped,
-                explanation=explain.line_text(liability.name, eligible, applied, ratio, payout,
-                                              capped),
+                explanation=explain.line_text(
+                    liability.name, eligible, applied, ratio, payout, capped
+                ),
                 steps=tuple(steps),
             )
         )
@@ -268,7 +298,9 @@ def compute_payout(
     out_of_pocket = total_net - total
     summary = explain.total_text(total, out_of_pocket)
     all_steps.append(
-        Step("total", summary, None, {"total_payout_fen": total, "out_of_pocket_fen": out_of_pocket})
+        Step(
+            "total", summary, None, {"total_payout_fen": total, "out_of_pocket_fen": out_of_pocket}
+        )
     )
     return PayoutResult(
         tier=tier,

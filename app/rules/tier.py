@@ -93,5 +93,7 @@ def determine_tier(
                 )
             )
             return TierResult(Tier.STANDARD, tuple(reasons))
-    reasons.append(Step("pre_existing", explain.pre_existing_text(), values={"tier": "pre_existing"}))
+    reasons.append(
+        Step("pre_existing", explain.pre_existing_text(), values={"tier": "pre_existing"})
+    )
     return TierResult(Tier.PRE_EXISTING, tuple(reasons))
