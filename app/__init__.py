@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from app.settings import Settings
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -16,6 +15,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     `overrides` replaces settings by name (e.g. {"DATABASE_URL": ..., "APP_ENV": "test"}).
     """
+    # imported here so that `import app.rules` (the pure engine) does not load Flask
+    from flask import Flask
+
+    from app.settings import Settings
+
     settings = Settings.from_env().with_overrides(overrides)
     settings.check()
     logging.basicConfig(level=settings.log_level)

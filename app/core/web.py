@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
@@ -48,19 +48,23 @@ def _static_dir() -> Path:
     return Path(current_app.extensions["settings"].static_dir)
 
 
-@web.get("/")
-def index() -> Response:
-    response = send_from_directory(_static_dir(), "index.html", max_age=0)
+def _html_page(path: Path) -> Response:
+    """A small HTML page read whole (no open file handle outlives the request)."""
+    response = Response(path.read_bytes(), mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@web.get("/")
+def index() -> Response:
+    """The mobile front end's shell."""
+    return _html_page(_static_dir() / "index.html")
 
 
 @web.get("/api/v1/docs")
 def api_docs() -> Response:
     """The API reference page: renders /api/v1/openapi.json with the project's own script."""
-    response = send_from_directory(_static_dir() / "apidocs", "index.html", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _html_page(_static_dir() / "apidocs" / "index.html")
 
 
 def _security_headers(response: Response) -> Response:

@@ -161,7 +161,7 @@ class ExpenseIn(BaseSchema):
     liability = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     amount_fen = Fen(required=True)
     other_paid_fen = Fen(load_default=0)
-    drug_code = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    drug_code = ma.fields.String(validate=validate.Length(min=1, max=64))
 
 
 class YearToDateIn(BaseSchema):
@@ -186,7 +186,7 @@ class EstimateIn(BaseSchema):
             max=MAX_EXPENSE_LINES, error=f"At most {MAX_EXPENSE_LINES} expense lines."
         ),
     )
-    year_to_date = ma.fields.Nested(YearToDateIn, load_default=None)
+    year_to_date = ma.fields.Nested(YearToDateIn)
 
 
 class LineOut(OutSchema):

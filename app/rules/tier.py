@@ -49,18 +49,17 @@ def determine_tier(
     history: Iterable[PriorYear] = (),
     field: str = "declared_conditions",
 ) -> TierResult:
-    declared = list(dict.fromkeys(declared_conditions))  # de-duplicate, keep order
-    names = []
-    for index, code in enumerate(declared):
-        condition = terms.condition(code)
-        if condition is None:
+    given = list(declared_conditions)
+    for index, code in enumerate(given):  # indices of the caller's list, duplicates included
+        if terms.condition(code) is None:
             raise RuleInputError(
                 f"{field}.{index}",
                 "unknown_condition",
                 f"Unknown condition code: {code}.",
                 f"未知的既往症代码：{code}。",
             )
-        names.append(condition.name)
+    declared = list(dict.fromkeys(given))  # de-duplicate, keep order
+    names = [condition.name for code in declared if (condition := terms.condition(code))]
 
     if not declared:
         step = Step("no_conditions", explain.no_conditions_text(), values={"tier": "standard"})

@@ -130,7 +130,10 @@ def test_continuous_enrollment_reason_texts(terms):
     assert chain.text.zh == "此前连续参保年度：2021、2022"
     assert chain.text.en == "Earlier years enrolled without a break: 2021, 2022"
     assert chain.values == {"years": "2021,2022"}
-    assert keep.text.zh == "自 2021 年起连续参保未中断，且该年度为标准人群，2023 年度继续按标准人群保障"
+    assert (
+        keep.text.zh
+        == "自 2021 年起连续参保未中断，且该年度为标准人群，2023 年度继续按标准人群保障"
+    )
     assert keep.text.en == (
         "Enrolled without a break since 2021, when the tier was standard: "
         "2023 keeps the standard tier"
@@ -153,8 +156,7 @@ def test_duplicates_are_deduplicated_in_order(terms):
     assert declared.values == {"conditions": "copd,diabetes"}
     assert declared.text.zh == "申报了特定既往症：慢性阻塞性肺疾病、糖尿病"
     assert declared.text.en == (
-        "Declared pre-existing condition(s): chronic obstructive pulmonary disease (COPD), "
-        "diabetes"
+        "Declared pre-existing condition(s): chronic obstructive pulmonary disease (COPD), diabetes"
     )
     assert result.tier == P
 
