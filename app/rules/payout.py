@@ -22,7 +22,7 @@ from app.core.money import BP_PER_UNIT, apply_ratio
 from app.rules import explain
 from app.rules.errors import RuleInputError
 from app.rules.explain import Step
-from app.rules.terms import Terms, Tier
+from app.rules.terms import Terms, Text, Tier
 
 MAX_EXPENSE_LINES = 200
 
@@ -64,7 +64,7 @@ class PayoutLine:
     before_caps_fen: int
     payout_fen: int
     capped: str | None  # None | "liability" | "overall"
-    explanation: explain.Text
+    explanation: Text
     steps: tuple[Step, ...]
 
 
@@ -78,7 +78,7 @@ class PayoutResult:
     deductible_remaining_fen: Mapping[str, int]
     year_to_date_after: YearToDate
     steps: tuple[Step, ...]
-    summary: explain.Text
+    summary: Text
 
 
 def _check_int(value: object, path: str) -> int:
