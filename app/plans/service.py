@@ -48,9 +48,7 @@ def rule_error(exc: RuleInputError) -> ValidationFailed:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = [exc.message_en]
-    return ValidationFailed(
-        f"{exc.field}: {exc.message_en}", f"{exc.field}：{exc.message_zh}", errors=errors
-    )
+    return ValidationFailed(exc.message_en, exc.message_zh, errors=errors)
 
 
 # --- publishing -----------------------------------------------------------------
@@ -127,9 +125,16 @@ def demo_document(sample: dict[str, Any], today: date) -> dict[str, Any]:
     days = (today - timedelta(days=DEMO_OPENED_DAYS_AGO) - opens).days
     doc["enrollment_window"] = {k: _shift(v, days) for k, v in doc["enrollment_window"].items()}
     cov = doc["coverage"]
-    for key in ("start", "end"):
-        if cov.get(key):
-            cov[key] = _shift(cov[key], days)
+    if cov.get("start") and cov.get("end"):
+        # keep the sample's length in months (a year), not in days: whole days moved
+        # across a 29 February would make the demo's cover one day longer or shorter
+        old_start, old_end = date.fromisoformat(cov["start"]), date.fromisoformat(cov["end"])
+        months = (old_end.year - old_start.year) * 12 + old_end.month - old_start.month
+        if calendar.add_months(old_start, months) <= old_end:
+            months += 1
+        new_start = old_start + timedelta(days=days)
+        cov["start"] = new_start.isoformat()
+        cov["end"] = (calendar.add_months(new_start, months) - timedelta(days=1)).isoformat()
     for rule in doc["premium_rules"]:
         for key in ("born_on_or_after", "born_before"):
             if rule.get(key):
@@ -141,7 +146,7 @@ def demo_document(sample: dict[str, Any], today: date) -> dict[str, Any]:
     doc["is_demo"] = True
     doc["name"] = {
         "zh": f"【演示】{doc['name']['zh'].split('（')[0]}（{start_year}年度）",
-        "en": f"[Demo] {doc['name']['en'].rsplit(' ', 1)[0]} {start_year} (demo)",
+        "en": f"[Demo] {doc['name']['en'].rsplit(' ', 1)[0]} {start_year}",
     }
     return doc
 

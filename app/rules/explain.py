@@ -105,7 +105,11 @@ def pre_existing_text() -> Text:
 
 def chain_text(years: list[int]) -> Text:
     if not years:
-        return Text("此前未连续参保本项目", "No unbroken enrollment in earlier years")
+        return Text(
+            "没有上一年度起连续参保的记录，人群按本年度健康告知确定",
+            "No unbroken enrollment up to last year on record: "
+            "the tier follows this year's declaration",
+        )
     joined = "、".join(str(v) for v in years)
     return Text(
         f"此前连续参保年度：{joined}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -78,3 +78,12 @@ def test_load_samples_is_idempotent_while_the_demo_is_open(session):
     again = service.publish_samples(session)
     assert [r.created for r in first] == [True, True]
     assert [r.created for r in again] == [False, False]
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2027, 3, 1), date(2031, 6, 15)])
+def test_demo_cover_lasts_one_year(today):
+    raw = read_terms_file(service.SAMPLE_FILE)
+    doc = service.demo_document(service.validate_terms(raw), today)
+    start = date.fromisoformat(doc["coverage"]["start"])
+    end = date.fromisoformat(doc["coverage"]["end"])
+    assert calendar.add_months(start, 12) - end == timedelta(days=1)

@@ -205,6 +205,7 @@ def test_tier_check_unknown_condition(client, samples):
     )
     assert err["errors"]["json"]["declared_conditions"]["1"]
     assert "flu" in err["message"] and "flu" in err["message_zh"]
+    assert "declared_conditions" not in err["message_zh"]  # members read this
 
 
 # --- estimates -----------------------------------------------------------------------

@@ -143,8 +143,10 @@ def test_continuous_enrollment_reason_texts(terms):
 def test_pre_existing_reason_texts(terms):
     result = determine_tier(terms, ["diabetes"], years((2021, S)))
     _, chain, last = result.reasons
-    assert chain.text.zh == "此前未连续参保本项目"
-    assert chain.text.en == "No unbroken enrollment in earlier years"
+    assert chain.text.zh == "没有上一年度起连续参保的记录，人群按本年度健康告知确定"
+    assert chain.text.en == (
+        "No unbroken enrollment up to last year on record: the tier follows this year's declaration"
+    )
     assert chain.values == {"years": ""}
     assert last.values == {"tier": "pre_existing"}
     assert last.text.zh.startswith("因申报特定既往症，属于特定既往症人群")

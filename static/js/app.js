@@ -1,0 +1,86 @@
+// Entry point: preferences, top bar, navigation and routes.
+import { h, icon, replace } from "./dom.js";
+import { getLang, htmlLang, onLangChange, setLang, t } from "./i18n.js";
+import { initElder, isElder, setElder } from "./prefs.js";
+import { currentRoute, notFound, rerender, route, startRouter } from "./router.js";
+import home from "./screens/home.js";
+import estimator from "./screens/estimator.js";
+
+initElder();
+
+route("/", home);
+route("/estimate", estimator);
+notFound({
+  titleKey: "not_found_title",
+  render(outlet) {
+    replace(outlet, h("section", { class: "card" },
+      h("h1", { class: "screen-title", text: t("not_found_title") }),
+      h("a", { class: "btn btn-primary", href: "#/", text: t("back_home") })));
+  },
+});
+
+// Tabs of the bottom bar; later screens add entries here.
+const NAV = [
+  { path: "/", key: "nav_home", testid: "nav-home",
+    icon: "M3 11.5 12 4l9 7.5M5.5 9.5V20h5v-6h3v6h5V9.5" },
+  { path: "/estimate", key: "nav_estimate", testid: "nav-estimate",
+    icon: "M6 3h12v18H6zM9 7h6M9 11h1M14 11h1M9 15h1M14 15h1M9 18h1M14 18h1" },
+];
+
+const topbar = document.getElementById("topbar");
+const nav = document.getElementById("nav");
+const main = document.getElementById("main");
+
+function drawChrome() {
+  const route = currentRoute();
+  const elder = isElder();
+  replace(topbar,
+    h("a", { class: "brand", href: "#/", testid: "brand" },
+      h("span", { class: "brand-mark", "aria-hidden": "true", text: "惠" }),
+      h("span", { class: "brand-name", text: t("app_name") })),
+    h("div", { class: "topbar-actions" },
+      h("button", {
+        type: "button", class: "chip-btn", testid: "lang-toggle",
+        lang: getLang() === "zh" ? "en" : "zh-CN",
+        "aria-label": t("lang_toggle_label"),
+        onclick: () => setLang(getLang() === "zh" ? "en" : "zh"),
+      }, t("lang_toggle")),
+      h("button", {
+        type: "button", class: "chip-btn" + (elder ? " is-on" : ""), testid: "elder-toggle",
+        "aria-pressed": elder ? "true" : "false",
+        title: elder ? t("elder_on_label") : t("elder_off_label"),
+        onclick: () => {
+          setElder(!isElder());
+          drawChrome();
+          const again = topbar.querySelector('[data-testid="elder-toggle"]');
+          if (again) again.focus();
+        },
+      }, h("span", { class: "toggle-dot", "aria-hidden": "true" }), t("elder_toggle"))));
+  nav.setAttribute("aria-label", t("nav_label"));
+  replace(nav, h("ul", null, NAV.map((item) => {
+    const active = route && route.path === item.path;
+    return h("li", null, h("a", {
+      href: "#" + item.path, testid: item.testid, class: active ? "is-active" : null,
+      "aria-current": active ? "page" : null,
+    }, icon(item.icon), h("span", { text: t(item.key) })));
+  })));
+  const screen = route && route.screen;
+  document.title = screen && screen.titleKey && screen.titleKey !== "app_name"
+    ? t(screen.titleKey) + " · " + t("app_name") : t("app_name");
+}
+
+function applyLang() {
+  document.documentElement.lang = htmlLang();
+}
+
+applyLang();
+onLangChange(() => {
+  // Keep the keyboard/screen-reader focus on the same control after redrawing.
+  const active = document.activeElement;
+  const testid = active && active.getAttribute ? active.getAttribute("data-testid") : null;
+  applyLang();
+  rerender();
+  const again = testid && document.querySelector('[data-testid="' + testid + '"]');
+  if (again) again.focus();
+});
+startRouter(main, drawChrome);
