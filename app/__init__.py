@@ -50,6 +50,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.plans.cli import plans_cli
     from app.plans.routes import blp as plans_blp
 
+    from app.identity import crypto
+
+    crypto.configure(
+        crypto.KeyRing.from_settings(
+            settings.pii_keys, settings.pii_active_key, settings.pii_index_key, settings.secret_key
+        )
+    )
     Database(settings.database_url).init_app(app)
     api = make_api()
     api.init_app(app)

@@ -1,6 +1,9 @@
 """Every model module, imported so that Base.metadata is complete (Alembic, tests)."""
 
+from app.auth import models as auth_models
 from app.core.db import Base
+from app.members import models as members_models
 from app.plans import models as plans_models
+from app.roster import models as roster_models
 
-__all__ = ["Base", "plans_models"]
+__all__ = ["Base", "auth_models", "members_models", "plans_models", "roster_models"]

@@ -35,6 +35,30 @@ class Settings:
     log_level: str = "INFO"  # LOG_LEVEL
     max_content_length: int = 1 * 1024 * 1024  # MAX_CONTENT_LENGTH (bytes) for JSON bodies
     static_dir: str = str(REPO_ROOT / "static")
+    # where the app and the browser reach the stand-ins (DEV_STANDINS=1 only)
+    standin_base_url: str = "http://127.0.0.1:8000"  # STANDIN_BASE_URL (default from PORT)
+    standin_db: str = str(REPO_ROOT / "instance" / "standins.sqlite3")  # STANDIN_DB
+    provider_timeout_s: float = 5.0  # PROVIDER_TIMEOUT: connect/read timeout for provider calls
+    # WeChat official-account web authorization
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_scope: str = "snsapi_base"
+    wechat_oauth_base: str = "https://open.weixin.qq.com"
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # Alipay H5 user authorization (keys: PEM text or a file path)
+    alipay_app_id: str = ""
+    alipay_app_private_key: str = ""
+    alipay_public_key: str = ""
+    alipay_scope: str = "auth_base"
+    alipay_auth_base: str = "https://openauth.alipay.com"
+    alipay_gateway: str = "https://openapi.alipay.com/gateway.do"
+    # personal data at rest: "kid1:<base64 32 bytes>,kid2:..." ; the active key id; the HMAC key
+    pii_keys: str = ""  # PII_KEYS (development: derived from SECRET_KEY)
+    pii_active_key: str = ""  # PII_ACTIVE_KEY (default: the last key of PII_KEYS)
+    pii_index_key: str = ""  # PII_INDEX_KEY base64 (development: derived from SECRET_KEY)
+    ratelimit_storage_uri: str = "memory://"  # RATELIMIT_STORAGE_URI (redis://... in production)
+    session_idle_minutes: int = 30  # SESSION_IDLE_MINUTES
+    session_absolute_hours: int = 7 * 24  # SESSION_ABSOLUTE_HOURS
 
     @property
     def is_production(self) -> bool:
@@ -50,6 +74,27 @@ class Settings:
             dev_standins=_bool(env.get("DEV_STANDINS")),
             log_level=env.get("LOG_LEVEL", "INFO"),
             max_content_length=int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+            standin_base_url=env.get("STANDIN_BASE_URL")
+            or f"http://127.0.0.1:{env.get('PORT', '8000')}",
+            standin_db=env.get("STANDIN_DB") or str(REPO_ROOT / "instance" / "standins.sqlite3"),
+            provider_timeout_s=float(env.get("PROVIDER_TIMEOUT", "5")),
+            wechat_app_id=env.get("WECHAT_APP_ID", ""),
+            wechat_app_secret=env.get("WECHAT_APP_SECRET", ""),
+            wechat_scope=env.get("WECHAT_SCOPE", "snsapi_base"),
+            wechat_oauth_base=env.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"),
+            wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+            alipay_app_id=env.get("ALIPAY_APP_ID", ""),
+            alipay_app_private_key=env.get("ALIPAY_APP_PRIVATE_KEY", ""),
+            alipay_public_key=env.get("ALIPAY_PUBLIC_KEY", ""),
+            alipay_scope=env.get("ALIPAY_SCOPE", "auth_base"),
+            alipay_auth_base=env.get("ALIPAY_AUTH_BASE", "https://openauth.alipay.com"),
+            alipay_gateway=env.get("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do"),
+            pii_keys=env.get("PII_KEYS", ""),
+            pii_active_key=env.get("PII_ACTIVE_KEY", ""),
+            pii_index_key=env.get("PII_INDEX_KEY", ""),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
+            session_absolute_hours=int(env.get("SESSION_ABSOLUTE_HOURS", str(7 * 24))),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
@@ -71,3 +116,7 @@ class Settings:
                 )
             if self.dev_standins:
                 raise SettingsError("DEV_STANDINS must not be set in production")
+            if not self.pii_keys or not self.pii_index_key:
+                raise SettingsError(
+                    "APP_ENV=production needs PII_KEYS and PII_INDEX_KEY (personal data at rest)"
+                )

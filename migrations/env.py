@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from app.core.db import make_engine
+from app.identity.types import Encrypted
 from app.models import Base
 from app.settings import Settings
 
@@ -16,6 +17,13 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Encrypted columns are plain text in the database (the app encrypts)."""
+    if type_ == "type" and isinstance(obj, Encrypted):
+        return "sa.Text()"
+    return False
 
 
 def database_url() -> str:
@@ -52,6 +60,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs batch mode for ALTER
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
