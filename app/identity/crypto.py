@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 PREFIX = "v1"
 
 
-class KeyError_(ValueError):  # noqa: N801 - not the builtin KeyError
+class PiiKeyError(ValueError):
     """A key ring that cannot be used, or a ciphertext no key can open."""
 
 
@@ -32,7 +32,7 @@ def _b64decode(text: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise KeyError_("not base64") from exc
+        raise PiiKeyError("not base64") from exc
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,15 @@ class KeyRing:
                 kid, _, b64 = part.strip().partition(":")
                 key = _b64decode(b64.strip())
                 if not kid or len(key) != 32:
-                    raise KeyError_(f"PII_KEYS entry {kid!r} must be <id>:<base64 of 32 bytes>")
+                    raise PiiKeyError(f"PII_KEYS entry {kid!r} must be <id>:<base64 of 32 bytes>")
                 keys[kid] = key
         active = active or list(keys)[-1]
         if active not in keys:
-            raise KeyError_(f"PII_ACTIVE_KEY {active!r} is not in PII_KEYS")
+            raise PiiKeyError(f"PII_ACTIVE_KEY {active!r} is not in PII_KEYS")
         if index_key:
             idx = _b64decode(index_key)
             if len(idx) < 32:
-                raise KeyError_("PII_INDEX_KEY must be at least 32 bytes")
+                raise PiiKeyError("PII_INDEX_KEY must be at least 32 bytes")
         else:
             idx = hashlib.sha256(b"huiminbao-pii-dev-index|" + secret.encode()).digest()
         return cls(keys, active, idx)
@@ -78,19 +78,19 @@ class KeyRing:
     def key_id(self, token: str) -> str:
         parts = token.split(".", 2)
         if len(parts) != 3 or parts[0] != PREFIX:
-            raise KeyError_("not a ciphertext of this service")
+            raise PiiKeyError("not a ciphertext of this service")
         return parts[1]
 
     def decrypt(self, token: str, context: str) -> str:
         kid = self.key_id(token)
         key = self.keys.get(kid)
         if key is None:
-            raise KeyError_(f"no key {kid!r} in the key ring")
+            raise PiiKeyError(f"no key {kid!r} in the key ring")
         raw = _b64decode(token.split(".", 2)[2])
         try:
             plain = AESGCM(key).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
         except InvalidTag as exc:
-            raise KeyError_("ciphertext does not open (wrong key, column or tampered)") from exc
+            raise PiiKeyError("ciphertext does not open (wrong key, column or tampered)") from exc
         return plain.decode("utf-8")
 
     def needs_rotation(self, token: str) -> bool:
@@ -115,7 +115,7 @@ def configure(ring: KeyRing) -> None:
 
 def ring() -> KeyRing:
     if _current is None:
-        raise KeyError_("the personal-data key ring is not configured")
+        raise PiiKeyError("the personal-data key ring is not configured")
     return _current
 
 
