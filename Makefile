@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) plans load-samples
+	$(FLASK) roster fake 2000 --seed 1 --import
 	PORT=$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py app.wsgi:app
 
 # Debian's Chromium for the browser tests: installed with apt when missing and we are

@@ -43,14 +43,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["settings"] = settings
 
+    from app.auth import sessions
+    from app.auth.routes import auth_bp
     from app.core.cli import db_cli
     from app.core.db import Database
+    from app.core.security import init_security
     from app.core.web import init_web
-    from app.extensions import make_api
+    from app.extensions import limiter, make_api
+    from app.identity import crypto
+    from app.identity.cli import keys_cli
+    from app.members.routes import blp as me_blp
     from app.plans.cli import plans_cli
     from app.plans.routes import blp as plans_blp
-
-    from app.identity import crypto
+    from app.staff.cli import staff_cli
+    from app.staff.routes import blp as staff_blp
 
     crypto.configure(
         crypto.KeyRing.from_settings(
@@ -58,11 +64,34 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
     )
     Database(settings.database_url).init_app(app)
+    app.config.update(
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    limiter.init_app(app)
+    init_security(app, sessions.member_loader, sessions.staff_loader)
     api = make_api()
     api.init_app(app)
     app.extensions["api"] = api
     api.register_blueprint(plans_blp)
+    api.register_blueprint(me_blp)
+    api.register_blueprint(staff_blp)
+    app.register_blueprint(auth_bp)
+    # a provider configured in part (an app id without its keys…) fails the start, not a login
+    from app.auth.providers.config import alipay_config, wechat_config
+
+    wechat_config(settings)
+    alipay_config(settings)
+    if settings.dev_standins:
+        from app.standins.routes import standins_bp
+
+        app.register_blueprint(standins_bp)
     init_web(app)
     app.cli.add_command(db_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(plans_cli)
+    from app.roster.cli import roster_cli
+
+    app.cli.add_command(roster_cli)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_limiter import Limiter
 from flask_smorest import Api as _Api
 from werkzeug.exceptions import HTTPException
 
@@ -35,3 +36,14 @@ class Api(_Api):
 def make_api() -> Api:
     """One Api per app (tests build several apps in one process)."""
     return Api()
+
+
+def _client_address() -> str:
+    from flask import request
+
+    return request.remote_addr or "unknown"
+
+
+# Rate limits (login endpoints). In-memory by default; RATELIMIT_STORAGE_URI=redis://…
+# in production so that every gunicorn worker and host shares the counters.
+limiter = Limiter(key_func=_client_address, headers_enabled=True, strategy="fixed-window")

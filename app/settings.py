@@ -38,6 +38,9 @@ class Settings:
     # where the app and the browser reach the stand-ins (DEV_STANDINS=1 only)
     standin_base_url: str = "http://127.0.0.1:8000"  # STANDIN_BASE_URL (default from PORT)
     standin_db: str = str(REPO_ROOT / "instance" / "standins.sqlite3")  # STANDIN_DB
+    # the address members reach us at (callback URLs registered with the providers);
+    # empty: taken from the request (behind a proxy set FORWARDED_ALLOW_IPS for gunicorn)
+    public_base_url: str = ""  # PUBLIC_BASE_URL, e.g. https://hmb.example.cn
     provider_timeout_s: float = 5.0  # PROVIDER_TIMEOUT: connect/read timeout for provider calls
     # WeChat official-account web authorization
     wechat_app_id: str = ""
@@ -57,6 +60,8 @@ class Settings:
     pii_active_key: str = ""  # PII_ACTIVE_KEY (default: the last key of PII_KEYS)
     pii_index_key: str = ""  # PII_INDEX_KEY base64 (development: derived from SECRET_KEY)
     ratelimit_storage_uri: str = "memory://"  # RATELIMIT_STORAGE_URI (redis://... in production)
+    ratelimit_login: str = "30 per minute"  # RATELIMIT_LOGIN: member login starts, per address
+    ratelimit_staff_login: str = "5 per minute"  # RATELIMIT_STAFF_LOGIN: staff password tries
     session_idle_minutes: int = 30  # SESSION_IDLE_MINUTES
     session_absolute_hours: int = 7 * 24  # SESSION_ABSOLUTE_HOURS
 
@@ -77,6 +82,7 @@ class Settings:
             standin_base_url=env.get("STANDIN_BASE_URL")
             or f"http://127.0.0.1:{env.get('PORT', '8000')}",
             standin_db=env.get("STANDIN_DB") or str(REPO_ROOT / "instance" / "standins.sqlite3"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             provider_timeout_s=float(env.get("PROVIDER_TIMEOUT", "5")),
             wechat_app_id=env.get("WECHAT_APP_ID", ""),
             wechat_app_secret=env.get("WECHAT_APP_SECRET", ""),
@@ -93,6 +99,8 @@ class Settings:
             pii_active_key=env.get("PII_ACTIVE_KEY", ""),
             pii_index_key=env.get("PII_INDEX_KEY", ""),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            ratelimit_login=env.get("RATELIMIT_LOGIN", "30 per minute"),
+            ratelimit_staff_login=env.get("RATELIMIT_STAFF_LOGIN", "5 per minute"),
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=int(env.get("SESSION_ABSOLUTE_HOURS", str(7 * 24))),
         )

@@ -52,9 +52,25 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
 
 
+STANDIN_BASE = "http://standins.test"
+
+
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[Flask]:
-    application = create_app({"DATABASE_URL": database_url, "APP_ENV": "test"})
+def standin_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("standins") / "standins.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, standin_db: str) -> Iterator[Flask]:
+    application = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "APP_ENV": "test",
+            "DEV_STANDINS": True,
+            "STANDIN_BASE_URL": STANDIN_BASE,
+            "STANDIN_DB": standin_db,
+        }
+    )
     application.config["TESTING"] = True
     yield application
     application.extensions["db"].engine.dispose()
@@ -114,3 +130,141 @@ def set_clock() -> Iterator[Callable[[datetime], None]]:
 
     yield _set
     clock.set_clock(None)
+
+
+# --- members, staff and the roster -------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits() -> Iterator[None]:
+    from app.extensions import limiter
+
+    try:
+        limiter.reset()
+    except Exception:  # noqa: S110 - no app bound yet: nothing to reset
+        pass
+    yield
+
+
+@pytest.fixture
+def roster_person(session: Session) -> Callable[..., Any]:
+    """Put a person on the BMI roster: roster_person(name, id_number, status=..., ...)."""
+    from app.identity import crypto
+    from app.roster.models import RosterEntry
+
+    def _make(
+        name: str,
+        id_number: str,
+        *,
+        status: str = "normal",
+        insurance_type: str = "employee",
+        balance_fen: int | None = 300_000,
+        city_code: str = "350203",
+    ) -> RosterEntry:
+        entry = RosterEntry(
+            id_index=crypto.id_index(id_number),
+            name_index=crypto.name_index(name),
+            id_number=crypto.normalise_id_number(id_number),
+            name=crypto.normalise_name(name),
+            insurance_type=insurance_type,
+            status=status,
+            city_code=city_code,
+            account_balance_fen=balance_fen if insurance_type == "employee" else None,
+            updated_at=clock.now(),
+        )
+        session.add(entry)
+        session.flush()
+        return entry
+
+    return _make
+
+
+def make_id_number(first17: str) -> str:
+    from app.identity.resident_id import check_character
+
+    return first17 + check_character(first17)
+
+
+@pytest.fixture
+def member_login(app: Flask, session: Session) -> Callable[..., Any]:
+    """Log a client in as a (new) member without the OAuth dance:
+    member_login(client) -> (member, csrf_token)."""
+    from app.auth import sessions as auth_sessions
+    from app.members.models import Member, MemberIdentity
+
+    def _login(client: FlaskClient, nickname: str = "测试用户") -> tuple[Any, str]:
+        now = clock.now()
+        member = Member(created_at=now, nickname=nickname)
+        session.add(member)
+        session.flush()
+        session.add(
+            MemberIdentity(
+                member_id=member.id,
+                provider="wechat",
+                app_id="wxtest",
+                subject=f"o-{member.id}",
+                nickname=nickname,
+                created_at=now,
+                last_login_at=now,
+            )
+        )
+        session.flush()
+        with app.test_request_context():
+            token, row = auth_sessions.create(session, "member", member.id)
+            name = auth_sessions.cookie_spec("member").name
+        session.flush()
+        client.set_cookie(name, token)
+        return member, row.csrf_token
+
+    return _login
+
+
+@pytest.fixture
+def staff_user(app: Flask, session: Session) -> Callable[..., Any]:
+    """Create a staff user: staff_user("rev1", ["reviewer"]) -> (user, password, totp_secret)."""
+    from app.staff import service as staff_service
+
+    def _make(username: str, roles: list[str]) -> tuple[Any, str, str]:
+        password = "correct horse battery"
+        created = staff_service.create_staff(session, username, username.title(), password, roles)
+        session.flush()
+        return created.user, password, created.totp_secret
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def standin_app(standin_db: str) -> Flask:
+    """A second app instance serving only as the providers' stand-in (a fake third party),
+    sharing the stand-in store with `app`, as two gunicorn workers would."""
+    return create_app(
+        {
+            "DATABASE_URL": "sqlite://",
+            "APP_ENV": "test",
+            "DEV_STANDINS": True,
+            "STANDIN_BASE_URL": STANDIN_BASE,
+            "STANDIN_DB": standin_db,
+        }
+    )
+
+
+@pytest.fixture
+def provider_transport(app: Flask, standin_app: Flask) -> Iterator[Any]:
+    """Route the app's server-to-server provider calls to the stand-in, in-process.
+    Returns the adapter: set `adapter.fail = requests.ConnectTimeout` to simulate an outage."""
+    import requests
+
+    from app.standins.transport import WSGIAdapter
+
+    adapter = WSGIAdapter(standin_app)
+
+    def factory() -> requests.Session:
+        http = requests.Session()
+        http.mount(STANDIN_BASE, adapter)
+        return http
+
+    app.extensions["provider_http"] = factory
+    try:
+        yield adapter
+    finally:
+        app.extensions.pop("provider_http", None)

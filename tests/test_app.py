@@ -37,11 +37,12 @@ def test_settings_defaults_are_safe_for_development():
         {"APP_ENV": "production", "SECRET_KEY": "short"},
         {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "DEV_STANDINS": "1"},
         {"APP_ENV": "staging"},
+        {"APP_ENV": "production", "SECRET_KEY": "x" * 40},
     ],
-    ids=["no-secret", "dev-secret", "short-secret", "standins", "unknown-env"],
+    ids=["no-secret", "dev-secret", "short-secret", "standins", "unknown-env", "no-pii-keys"],
 )
 def test_production_refuses_unsafe_settings(env, monkeypatch):
-    for key in ("APP_ENV", "SECRET_KEY", "DEV_STANDINS"):
+    for key in ("APP_ENV", "SECRET_KEY", "DEV_STANDINS", "PII_KEYS", "PII_INDEX_KEY"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -50,8 +51,13 @@ def test_production_refuses_unsafe_settings(env, monkeypatch):
 
 
 def test_production_starts_with_a_real_secret(monkeypatch):
+    import base64
+    import os
+
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("PII_KEYS", "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+    monkeypatch.setenv("PII_INDEX_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
     monkeypatch.delenv("DEV_STANDINS", raising=False)
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -78,3 +78,10 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_totp_step: Mapped[int | None] = mapped_column()  # replay guard for TOTP codes
+
+
+def _role_list(self: StaffUser) -> list[str]:
+    return [r for r in self.roles.split(",") if r]
+
+
+StaffUser.role_list = property(_role_list)  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.core.db import get_session
 from app.core.errors import DomainError, error_body, http_error_parts
+from app.core.security import public
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,14 @@ web = Blueprint("web", __name__)
 
 
 @web.get("/healthz")
+@public
 def healthz() -> Response:
     """Liveness: the process answers."""
     return jsonify({"status": "ok"})
 
 
 @web.get("/readyz")
+@public
 def readyz() -> tuple[Response, int]:
     """Readiness: the database answers."""
     try:
@@ -56,12 +59,23 @@ def _html_page(path: Path) -> Response:
 
 
 @web.get("/")
+@public
 def index() -> Response:
     """The mobile front end's shell."""
     return _html_page(_static_dir() / "index.html")
 
 
+@web.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages that name no icon (provider pages)."""
+    response = Response((_static_dir() / "favicon.svg").read_bytes(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @web.get("/api/v1/docs")
+@public
 def api_docs() -> Response:
     """The API reference page: renders /api/v1/openapi.json with the project's own script."""
     return _html_page(_static_dir() / "apidocs" / "index.html")

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from app.core import clock
 from app.core.api import Blueprint
 from app.core.db import get_session
+from app.core.security import public
 from app.plans import presenters, service
 from app.plans.schemas import (
     EstimateIn,
@@ -37,6 +38,7 @@ def _plan(code: str) -> tuple[Any, Any]:
 @blp.route("")
 class Plans(MethodView):
     @blp.response(200, PlanSummaryOut(many=True))
+    @public
     def get(self) -> list[dict[str, Any]]:
         """Every plan (latest published version of each code), in window order."""
         now = clock.now()
@@ -49,6 +51,7 @@ class Plans(MethodView):
 @blp.route("/current")
 class CurrentPlan(MethodView):
     @blp.response(200, PlanOut)
+    @public
     def get(self) -> dict[str, Any]:
         """The plan whose enrollment window is open now, else the next to open (404 if none)."""
         plan = service.current_plan(get_session())
@@ -58,6 +61,7 @@ class CurrentPlan(MethodView):
 @blp.route("/<string:code>")
 class PlanDetail(MethodView):
     @blp.response(200, PlanOut)
+    @public
     def get(self, code: str) -> dict[str, Any]:
         """A plan's terms as members need them."""
         plan, terms = _plan(code)
@@ -68,6 +72,7 @@ class PlanDetail(MethodView):
 class Quotes(MethodView):
     @blp.arguments(QuoteIn)
     @blp.response(200, QuoteOut)
+    @public
     def post(self, body: dict[str, Any], code: str) -> dict[str, Any]:
         """Premium per person (by birth date) and the total, with the rule that gave each."""
         _plan_row, terms = _plan(code)
@@ -82,6 +87,7 @@ class Quotes(MethodView):
 class TierCheck(MethodView):
     @blp.arguments(TierCheckIn)
     @blp.response(200, TierCheckOut)
+    @public
     def post(self, body: dict[str, Any], code: str) -> dict[str, Any]:
         """The coverage tier for a health declaration (no enrollment history: a first year)."""
         _plan_row, terms = _plan(code)
@@ -92,6 +98,7 @@ class TierCheck(MethodView):
 class Estimates(MethodView):
     @blp.arguments(EstimateIn)
     @blp.response(200, EstimateOut)
+    @public
     def post(self, body: dict[str, Any], code: str) -> dict[str, Any]:
         """What a bill would pay out, step by step (the engine the adjudication uses)."""
         _plan_row, terms = _plan(code)

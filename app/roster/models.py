@@ -23,8 +23,9 @@ class RosterEntry(Base):
     __table_args__ = (
         CheckConstraint("insurance_type IN ('employee', 'resident')", name="insurance_type"),
         CheckConstraint("status IN ('normal', 'suspended', 'terminated')", name="status"),
-        CheckConstraint("account_balance_fen IS NULL OR account_balance_fen >= 0",
-                        name="balance_non_negative"),
+        CheckConstraint(
+            "account_balance_fen IS NULL OR account_balance_fen >= 0", name="balance_non_negative"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)

@@ -18,11 +18,12 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function once(method, path, body) {
+async function once(method, path, body, extraHeaders) {
   const controller = typeof AbortController === "function" ? new AbortController() : null;
   const timer = setTimeout(() => controller && controller.abort(), TIMEOUT_MS);
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (extraHeaders) Object.keys(extraHeaders).forEach((k) => { headers[k] = extraHeaders[k]; });
   try {
     let res;
     try {
@@ -37,6 +38,7 @@ async function once(method, path, body) {
     } catch (e) {
       throw new ApiError(controller && controller.signal.aborted ? "timeout" : "network");
     }
+    if (res.status === 204) return null; // No Content (e.g. logout)
     let data = null;
     try {
       data = await res.json();
@@ -53,13 +55,14 @@ async function once(method, path, body) {
 }
 
 // GET is retried once after a pause when the network drops (a common blip on phones).
-export async function request(method, path, body) {
+// `headers`: extra request headers (e.g. the CSRF token of a write).
+export async function request(method, path, body, headers) {
   try {
-    return await once(method, path, body);
+    return await once(method, path, body, headers);
   } catch (err) {
     if (method === "GET" && err instanceof ApiError && err.kind === "network") {
       await sleep(1200);
-      return once(method, path, body);
+      return once(method, path, body, headers);
     }
     throw err;
   }
@@ -71,6 +74,11 @@ export function get(path) {
 
 export function post(path, body) {
   return request("POST", path, body);
+}
+
+// The machine code of an error response ("login_required", "csrf_failed", …) or "".
+export function errorCode(err) {
+  return err instanceof ApiError && err.body && typeof err.body.error === "string" ? err.body.error : "";
 }
 
 // The message to show for an error, in the current language.

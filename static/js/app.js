@@ -5,11 +5,15 @@ import { initElder, isElder, setElder } from "./prefs.js";
 import { currentRoute, notFound, rerender, route, startRouter } from "./router.js";
 import home from "./screens/home.js";
 import estimator from "./screens/estimator.js";
+import me from "./screens/me.js";
+import verify from "./screens/verify.js";
 
 initElder();
 
 route("/", home);
 route("/estimate", estimator);
+route("/me", me);
+route("/verify", verify);
 notFound({
   titleKey: "not_found_title",
   render(outlet) {
@@ -25,6 +29,8 @@ const NAV = [
     icon: "M3 11.5 12 4l9 7.5M5.5 9.5V20h5v-6h3v6h5V9.5" },
   { path: "/estimate", key: "nav_estimate", testid: "nav-estimate",
     icon: "M6 3h12v18H6zM9 7h6M9 11h1M14 11h1M9 15h1M14 15h1M9 18h1M14 18h1" },
+  { path: "/me", also: ["/verify"], key: "nav_me", testid: "nav-me",
+    icon: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4.5 20.5c.8-3.6 3.9-5.5 7.5-5.5s6.7 1.9 7.5 5.5" },
 ];
 
 const topbar = document.getElementById("topbar");
@@ -58,7 +64,7 @@ function drawChrome() {
       }, h("span", { class: "toggle-dot", "aria-hidden": "true" }), t("elder_toggle"))));
   nav.setAttribute("aria-label", t("nav_label"));
   replace(nav, h("ul", null, NAV.map((item) => {
-    const active = route && route.path === item.path;
+    const active = !!route && (route.path === item.path || (item.also || []).indexOf(route.path) >= 0);
     return h("li", null, h("a", {
       href: "#" + item.path, testid: item.testid, class: active ? "is-active" : null,
       "aria-current": active ? "page" : null,

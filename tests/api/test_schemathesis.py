@@ -58,3 +58,59 @@ def test_api_conforms_on_a_real_plan(case: Any, seeded_app: Any) -> None:
     """The same checks with the path pointing at the sample plan, so bodies reach the engine."""
     case.path_parameters = {**(case.path_parameters or {}), "code": "xm-2023"}
     case.call_and_validate(app=seeded_app)
+
+
+def call_with_session(case: Any, app: Any, auth: dict[str, str]) -> None:
+    """The session cookie goes through the case's cookies (werkzeug's test client drops a
+    hand-made Cookie header) and the CSRF token as a header."""
+    name, _, value = auth["cookie"].partition("=")
+    case.cookies = {**(case.cookies or {}), name: value}
+    case.call_and_validate(app=app, headers={"X-CSRF-Token": auth["X-CSRF-Token"]})
+
+
+@pytest.fixture
+def member_headers(app: Any, client: Any, member_login: Any) -> dict[str, str]:
+    _member, csrf = member_login(client)
+    token = client.get_cookie("hmb_session").value
+    return {"cookie": f"hmb_session={token}", "X-CSRF-Token": csrf}
+
+
+@pytest.fixture
+def staff_headers(app: Any, client: Any, staff_user: Any) -> dict[str, str]:
+    from app.core import clock
+    from app.staff import passwords
+
+    _user, password, secret = staff_user("admin.fuzz", ["admin", "reviewer"])
+    code = passwords.totp_at(secret, passwords.totp_step(clock.now().timestamp()))
+    resp = client.post(
+        "/api/v1/staff/session", json={"username": "admin.fuzz", "password": password, "totp": code}
+    )
+    assert resp.status_code == 201
+    token = client.get_cookie("hmb_staff").value
+    return {"cookie": f"hmb_staff={token}", "X-CSRF-Token": resp.get_json()["csrf_token"]}
+
+
+@schema.include(path_regex=r"^/api/v1/me").parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_member_api_conforms_with_a_session(
+    case: Any, seeded_app: Any, member_headers: dict[str, str]
+) -> None:
+    """The member's endpoints, called with a live member session and its CSRF token."""
+    call_with_session(case, seeded_app, member_headers)
+
+
+@schema.include(path_regex=r"^/api/v1/staff").parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_staff_api_conforms_with_a_session(
+    case: Any, seeded_app: Any, staff_headers: dict[str, str]
+) -> None:
+    """The staff endpoints, called with a live admin session and its CSRF token."""
+    call_with_session(case, seeded_app, staff_headers)

@@ -2,14 +2,21 @@
 
 One server per test session, in a subprocess on a free port, with its own SQLite
 database: `flask db upgrade`, `flask plans load-samples` (xm-2023 plus a demo plan
-whose enrollment window is open today), then gunicorn with deploy/gunicorn.conf.py,
-as `make run` does. It is stopped at the end of the session. It always uses SQLite:
-the PostgreSQL test database belongs to the transactional API tests.
+whose enrollment window is open today), `flask roster fake 50 --seed 1 --import` (a
+fake basic medical insurance roster, the demo people of app/roster/fake.py first),
+then gunicorn with deploy/gunicorn.conf.py, as `make run` does. With DEV_STANDINS=1
+the WeChat and Alipay logins go to the local stand-ins, whose test persons live in
+their own SQLite file next to the database. The server is stopped at the end of the
+session. It always uses SQLite: the PostgreSQL test database belongs to the
+transactional API tests.
+
+The Playwright fixtures (`browser`, `page`, `console`) drive Debian's Chromium as a phone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,12 +25,28 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 STARTUP_TIMEOUT_S = 45
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 def _free_port() -> int:
@@ -68,6 +91,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
         "DEV_STANDINS": "1",
+        "STANDIN_DB": str(tmp / "standins.sqlite3"),
+        # the scopes that return the nickname (the defaults, snsapi_base/auth_base, do not)
+        "WECHAT_SCOPE": "snsapi_userinfo",
+        "ALIPAY_SCOPE": "auth_user",
         "APP_ENV": "development",
         "HOST": "127.0.0.1",
         "PORT": str(port),
@@ -76,6 +103,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     _run_cli(["db", "upgrade"], env)
     _run_cli(["plans", "load-samples"], env)
+    _run_cli(["roster", "fake", "50", "--seed", "1", "--import"], env)
 
     command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app.wsgi:app"]
 
@@ -108,3 +136,70 @@ def artifacts_dir() -> Path:
     """tests/artifacts/ (git-ignored): screenshots and the first-load report."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+class Console:
+    """Console errors and uncaught page errors seen by one page."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
+
+    def on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"console.error: {message.text} @ {message.location}")
+
+    def on_page_error(self, error: Any) -> None:
+        self.errors.append(f"pageerror: {error}")
+
+    def allow(self, pattern: str) -> None:
+        """An error the test provokes on purpose (e.g. a cut network request)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium (never a downloaded browser), one per test session."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium is not installed: make test installs it with apt when run as "
+            "root or with CI=true"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="playwright is not installed: pip install -e '.[test]' (no browser download needed)",
+    )
+    playwright = sync_api.sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser: Any, console: Console) -> Iterator[Any]:
+    """A fresh phone (own cookies and storage) at 360×640."""
+    # The phone's clock is in New York on purpose: dates must show in the plan's timezone.
+    context = browser.new_context(**PHONE, locale="zh-CN", timezone_id="America/New_York")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.on("console", console.on_console)
+    tab.on("pageerror", console.on_page_error)
+    try:
+        yield tab
+    finally:
+        context.close()

@@ -11,7 +11,6 @@ Screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,78 +33,8 @@ expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {
-    "viewport": {"width": 360, "height": 640},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 COUNTDOWN_ZH = re.compile(r"^\d+天 \d\d:\d\d:\d\d$")
 COUNTDOWN_EN = re.compile(r"^\d+ days? \d\d:\d\d:\d\d$")
-
-
-class Console:
-    """Console errors and uncaught page errors seen by one page."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.allowed: list[re.Pattern[str]] = []
-
-    def on_console(self, message: Any) -> None:
-        if message.type == "error":
-            self.errors.append(f"console.error: {message.text} @ {message.location}")
-
-    def on_page_error(self, error: Any) -> None:
-        self.errors.append(f"pageerror: {error}")
-
-    def allow(self, pattern: str) -> None:
-        """An error the test provokes on purpose (e.g. a cut network request)."""
-        self.allowed.append(re.compile(pattern))
-
-    def unexpected(self) -> list[str]:
-        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    playwright = sync_api.sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
-
-
-@pytest.fixture
-def page(browser: Any, console: Console) -> Iterator[Any]:
-    # The phone's clock is in New York on purpose: dates must show in the plan's timezone.
-    context = browser.new_context(**PHONE, locale="zh-CN", timezone_id="America/New_York")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    tab.on("console", console.on_console)
-    tab.on("pageerror", console.on_page_error)
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 def shot(page: Any, artifacts: Path, name: str, element: Any = None) -> None:
@@ -132,7 +61,7 @@ def body_font_px(page: Any) -> float:
 
 
 def test_home_language_and_elder_mode(
-    page: Any, console: Console, live_server: str, artifacts_dir: Path
+    page: Any, console: Any, live_server: str, artifacts_dir: Path
 ) -> None:
     response = page.goto(live_server + "/")
     assert response is not None and response.ok
@@ -211,9 +140,7 @@ def test_home_language_and_elder_mode(
     assert console.unexpected() == []
 
 
-def test_estimator_journey(
-    page: Any, console: Console, live_server: str, artifacts_dir: Path
-) -> None:
+def test_estimator_journey(page: Any, console: Any, live_server: str, artifacts_dir: Path) -> None:
     page.goto(live_server + "/")
     expect(by(page, "plan-name")).to_be_visible()
     by(page, "nav-estimate").click()
@@ -315,7 +242,7 @@ def test_estimator_journey(
 
 
 def test_weak_network_shows_a_retryable_error(
-    page: Any, console: Console, live_server: str, artifacts_dir: Path
+    page: Any, console: Any, live_server: str, artifacts_dir: Path
 ) -> None:
     # The connection drops for the plan request (and its one automatic retry).
     page.route("**/api/v1/plans/current", lambda route: route.abort("internetdisconnected"))

@@ -92,7 +92,12 @@ def test_property_never_returns_a_value_unmasked(mask: Callable[[str], str], val
         assert masked == ""
         return
     assert "*" in masked
-    if set(text) != {"*"}:
-        assert masked != text
+    # never more visible characters than the rule shows (an input that is already
+    # masked, like "*00", may come back unchanged: nothing more is revealed)
+    revealed = sum(1 for c in masked if c != "*" and not c.isspace())
+    if mask is mask_id_number:
+        assert revealed <= (8 if len(text) == 18 else 2)
+    elif mask is mask_phone:
+        assert revealed <= 7
     if mask is not mask_name:  # Latin names become initial + "**" per word
         assert len(masked) == len(text)

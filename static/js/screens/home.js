@@ -6,6 +6,8 @@ import {
   formatDate, formatInstantDate, formatInstantTime, money, percent, splitDuration, weekdayName,
 } from "../format.js";
 import { card, showLoading, showPlanError } from "../ui.js";
+import { cachedMember, loadMember, mayBeLoggedIn } from "../account.js";
+import { greetingName, loginCard } from "./me.js";
 
 function countdownText(ms) {
   const parts = splitDuration(ms);
@@ -163,6 +165,29 @@ function preExisting(plan) {
     notes.length ? h("ul", { class: "notes" }, notes.map((n) => h("li", { text: n }))) : null);
 }
 
+// Logged out: the login buttons. Logged in: a greeting and the way to "Me".
+function accountView(member) {
+  if (!member) return loginCard("login_title", "login_intro", "/#/me", "home-login");
+  return h("section", { class: "card greeting", testid: "home-greeting" },
+    h("div", null,
+      h("p", { class: "greeting-name", testid: "home-nickname", text: greetingName(member) }),
+      h("p", { class: "muted small", text: t(member.verified ? "verified" : "not_verified") })),
+    h("a", { class: "btn btn-secondary", href: "#/me", testid: "home-me", text: t("nav_me") }));
+}
+
+// Asks the server only if this phone was logged in last time (else a 401 for nothing).
+function accountSlot(isAlive) {
+  const slot = h("div", { class: "account-slot", testid: "home-account" });
+  const known = cachedMember();
+  if (known !== undefined) replace(slot, accountView(known));
+  else if (!mayBeLoggedIn()) replace(slot, accountView(null));
+  else {
+    const fill = (m) => isAlive() && replace(slot, accountView(m));
+    loadMember().then(fill, () => fill(null));
+  }
+  return slot;
+}
+
 export default {
   titleKey: "app_name",
   render(outlet) {
@@ -181,7 +206,7 @@ export default {
       });
       stop = top.stop;
       replace(outlet, h("div", { class: "screen" },
-        top.el, premiums(plan), coverage(plan), preExisting(plan)));
+        top.el, accountSlot(() => alive), premiums(plan), coverage(plan), preExisting(plan)));
     }
 
     function load() {
