@@ -136,6 +136,18 @@ def set_clock() -> Iterator[Callable[[datetime], None]]:
 
 
 @pytest.fixture(autouse=True)
+def _keep_key_ring() -> Iterator[None]:
+    """Tests that build other apps (production settings, other keys) reconfigure the
+    process's key ring; put the suite's back afterwards."""
+    from app.identity import crypto
+
+    saved = crypto._current
+    yield
+    if saved is not None:
+        crypto.configure(saved)
+
+
+@pytest.fixture(autouse=True)
 def _reset_rate_limits() -> Iterator[None]:
     from app.extensions import limiter
 

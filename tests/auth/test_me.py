@@ -202,3 +202,28 @@ def test_cookie_attributes(client, member_login, app):
         header = response.headers["Set-Cookie"]
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header
     assert "Secure" not in header  # development; production: Secure + __Host- prefix
+
+
+def test_production_cookie_uses_the_host_prefix(monkeypatch):
+    import base64
+    import os
+
+    from flask import make_response
+
+    from app import create_app
+    from app.auth import sessions
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("PII_KEYS", "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+    monkeypatch.setenv("PII_INDEX_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+    monkeypatch.delenv("DEV_STANDINS", raising=False)
+    prod = create_app({"DATABASE_URL": "sqlite://"})
+    with prod.test_request_context():
+        response = make_response("")
+        sessions.set_cookie(response, "member", "tok")
+        header = response.headers["Set-Cookie"]
+    assert header.startswith("__Host-hmb_session=tok")
+    assert "Secure" in header and "HttpOnly" in header and "Path=/" in header
+    assert "Domain" not in header
+    assert "standins" not in prod.blueprints  # stand-ins never mount in production
