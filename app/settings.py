@@ -55,6 +55,16 @@ class Settings:
     alipay_scope: str = "auth_base"
     alipay_auth_base: str = "https://openauth.alipay.com"
     alipay_gateway: str = "https://openapi.alipay.com/gateway.do"
+    # WeChat Pay API v3 (keys: PEM text or a file path)
+    wechatpay_mch_id: str = ""
+    wechatpay_app_id: str = ""
+    wechatpay_apiv3_key: str = ""
+    wechatpay_merchant_private_key: str = ""
+    wechatpay_merchant_serial: str = ""
+    wechatpay_platform_public_key: str = ""
+    wechatpay_platform_serial: str = ""
+    wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
+    order_ttl_minutes: int = 30  # ORDER_TTL_MINUTES: unpaid orders expire
     # personal data at rest: "kid1:<base64 32 bytes>,kid2:..." ; the active key id; the HMAC key
     pii_keys: str = ""  # PII_KEYS (development: derived from SECRET_KEY)
     pii_active_key: str = ""  # PII_ACTIVE_KEY (default: the last key of PII_KEYS)
@@ -95,6 +105,15 @@ class Settings:
             alipay_scope=env.get("ALIPAY_SCOPE", "auth_base"),
             alipay_auth_base=env.get("ALIPAY_AUTH_BASE", "https://openauth.alipay.com"),
             alipay_gateway=env.get("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do"),
+            wechatpay_mch_id=env.get("WECHATPAY_MCH_ID", ""),
+            wechatpay_app_id=env.get("WECHATPAY_APP_ID", ""),
+            wechatpay_apiv3_key=env.get("WECHATPAY_APIV3_KEY", ""),
+            wechatpay_merchant_private_key=env.get("WECHATPAY_MERCHANT_PRIVATE_KEY", ""),
+            wechatpay_merchant_serial=env.get("WECHATPAY_MERCHANT_SERIAL", ""),
+            wechatpay_platform_public_key=env.get("WECHATPAY_PLATFORM_PUBLIC_KEY", ""),
+            wechatpay_platform_serial=env.get("WECHATPAY_PLATFORM_SERIAL", ""),
+            wechatpay_api_base=env.get("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com"),
+            order_ttl_minutes=int(env.get("ORDER_TTL_MINUTES", "30")),
             pii_keys=env.get("PII_KEYS", ""),
             pii_active_key=env.get("PII_ACTIVE_KEY", ""),
             pii_index_key=env.get("PII_INDEX_KEY", ""),
