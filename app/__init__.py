@@ -49,10 +49,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.core.db import Database
     from app.core.security import init_security
     from app.core.web import init_web
+    from app.enrollment.routes import blp as enrollment_blp
     from app.extensions import limiter, make_api
     from app.identity import crypto
     from app.identity.cli import keys_cli
     from app.members.routes import blp as me_blp
+    from app.payments.routes import blp as pay_blp
+    from app.payments.routes import notices as payment_notices
     from app.plans.cli import plans_cli
     from app.plans.routes import blp as plans_blp
     from app.staff.cli import staff_cli
@@ -76,6 +79,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(plans_blp)
     api.register_blueprint(me_blp)
     api.register_blueprint(staff_blp)
+    api.register_blueprint(enrollment_blp)
+    api.register_blueprint(pay_blp)
+    app.register_blueprint(payment_notices)
     app.register_blueprint(auth_bp)
     # a provider configured in part (an app id without its keys…) fails the start, not a login
     from app.auth.providers.config import alipay_config, wechat_config

@@ -13,7 +13,8 @@ PUBLIC_ALLOWED = (
     "me.ConsentTextView",
     "staff.StaffSession:POST",
     "standins.",
-    "payments.notify",
+    "payments.wechatpay_notify",
+    "payments.alipay_notify",
 )
 
 
