@@ -89,9 +89,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     wechat_config(settings)
     alipay_config(settings)
     if settings.dev_standins:
+        from app.standins.alipay_pay import alipay_pay_bp
         from app.standins.routes import standins_bp
+        from app.standins.wechatpay import wechatpay_bp
 
         app.register_blueprint(standins_bp)
+        app.register_blueprint(wechatpay_bp)
+        app.register_blueprint(alipay_pay_bp)
     init_web(app)
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)

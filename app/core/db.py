@@ -6,6 +6,7 @@ error) in `finish_request`, never in a service.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,6 +64,7 @@ class Database:
     def init_app(self, app: Flask) -> None:
         app.extensions["db"] = self
         app.after_request(_commit_on_success)
+        app.teardown_request(_run_deferred)
         app.teardown_appcontext(_close)
 
 
@@ -88,6 +90,29 @@ def _commit_on_success(response: Any) -> Any:
         else:
             session.rollback()
     return response
+
+
+def write_after_request(work: Any) -> None:
+    """Run `work(session)` after the request's own transaction has ended (committed or
+    rolled back), in a transaction of its own: for records that must outlive a refusal,
+    such as the log of a rejected payment notice."""
+    g.setdefault("deferred_writes", []).append(work)
+
+
+def _run_deferred(_exc: BaseException | None) -> None:
+    works = g.pop("deferred_writes", None)
+    if not works:
+        return
+    own = get_db().sessionmaker()
+    try:
+        for work in works:
+            work(own)
+        own.commit()
+    except Exception:
+        own.rollback()
+        logging.getLogger(__name__).exception("deferred write failed")
+    finally:
+        own.close()
 
 
 def _close(_exc: BaseException | None) -> None:

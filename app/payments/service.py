@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.db import get_db
+from app.core.db import write_after_request
 from app.core.errors import Conflict, DomainError
 from app.core.ids import new_id
 from app.enrollment import service as enrollment
@@ -150,7 +150,8 @@ def log_event(
     separate: bool = False,
     db: Session | None = None,
 ) -> None:
-    """Write an event; `separate` commits it on its own (it must outlive a rollback)."""
+    """Write an event; `separate`: after the request, in its own transaction (it must
+    outlive the rollback of a refused notice)."""
     row = PaymentEvent(
         provider=provider,
         source=source,
@@ -161,12 +162,7 @@ def log_event(
         received_at=clock.now(),
     )
     if separate or db is None:
-        own = get_db().sessionmaker()
-        try:
-            own.add(row)
-            own.commit()
-        finally:
-            own.close()
+        write_after_request(lambda own: own.add(row))
     else:
         db.add(row)
         db.flush()

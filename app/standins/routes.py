@@ -490,6 +490,10 @@ ERROR_RESPONSE_METHODS = {"alipay.system.oauth.token"}
 @public
 def alipay_gateway() -> Response:
     params = {**request.args.to_dict(), **request.form.to_dict()}
+    from app.standins.alipay_pay import handle_gateway  # payments: wap.pay, query, refund
+
+    if (paid := handle_gateway(params)) is not None:
+        return paid
     method = params.get("method", "")
     handler = GATEWAY_METHODS.get(method)
     key = "error_response"

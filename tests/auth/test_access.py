@@ -13,6 +13,8 @@ PUBLIC_ALLOWED = (
     "me.ConsentTextView",
     "staff.StaffSession:POST",
     "standins.",
+    "standins_wechatpay.",
+    "standins_alipay_pay.",
     "payments.wechatpay_notify",
     "payments.alipay_notify",
 )
