@@ -198,3 +198,26 @@ def test_age_on_birthdays():
     assert age_on(date(2010, 3, 1), date(2024, 3, 1)) == 14
     assert age_on(date(2008, 2, 29), date(2022, 2, 28)) == 13
     assert age_on(date(2008, 2, 29), date(2022, 3, 1)) == 14
+
+
+def test_idempotent_retry_while_running_is_409(family, session):
+    from app.enrollment import idempotency
+    from app.enrollment.models import IdempotencyKey
+
+    me = family.self_id()
+    family.declare(me)
+    member_id = family.client.get("/api/v1/me").get_json()["id"]
+    body = {"plan_code": "demo", "persons": [me]}
+    session.add(
+        IdempotencyKey(
+            member_id=member_id,
+            key="busy-1",
+            request_hash=idempotency.request_hash(body),
+            state="running",
+            created_at=clock.now(),
+        )
+    )
+    session.flush()
+    resp = family.order([me], key="busy-1")
+    assert resp.status_code == 409
+    assert resp.get_json()["error"] == "idempotency_in_progress"
