@@ -49,11 +49,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.core.db import Database
     from app.core.security import init_security
     from app.core.web import init_web
+    from app.enrollment.certificate_routes import blp as policies_blp
+    from app.enrollment.certificate_routes import pages as certificate_pages
     from app.enrollment.routes import blp as enrollment_blp
     from app.extensions import limiter, make_api
     from app.identity import crypto
     from app.identity.cli import keys_cli
     from app.members.routes import blp as me_blp
+    from app.payments.personal_routes import blp as personal_account_blp
     from app.payments.routes import blp as pay_blp
     from app.payments.routes import notices as payment_notices
     from app.plans.cli import plans_cli
@@ -81,6 +84,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(staff_blp)
     api.register_blueprint(enrollment_blp)
     api.register_blueprint(pay_blp)
+    api.register_blueprint(personal_account_blp)
+    api.register_blueprint(policies_blp)
+    app.register_blueprint(certificate_pages)
     app.register_blueprint(payment_notices)
     app.register_blueprint(auth_bp)
     # a provider configured in part (an app id without its keys…) fails the start, not a login
@@ -100,6 +106,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(staff_cli)
+    from app.payments.cli import orders_cli, payments_cli
+
+    app.cli.add_command(orders_cli)
+    app.cli.add_command(payments_cli)
     app.cli.add_command(plans_cli)
     from app.roster.cli import roster_cli
 

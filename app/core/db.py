@@ -84,12 +84,22 @@ def get_session() -> Session:
 def _commit_on_success(response: Any) -> Any:
     """The one commit: at the end of a successful request; any error status rolls back."""
     session: Session | None = g.get("db_session")
+    ok = response.status_code < 400
     if session is not None:
-        if response.status_code < 400:
+        if ok:
             session.commit()
         else:
             session.rollback()
+    if not ok:
+        g.pop("after_commit", None)
     return response
+
+
+def after_commit(work: Any) -> None:
+    """Run `work(session)` once the request's transaction has COMMITTED, in a transaction of
+    its own (side effects outside the database, e.g. a refund call, read what the request
+    wrote). Dropped if the request fails."""
+    g.setdefault("after_commit", []).append(work)
 
 
 def write_after_request(work: Any) -> None:
@@ -99,8 +109,11 @@ def write_after_request(work: Any) -> None:
     g.setdefault("deferred_writes", []).append(work)
 
 
-def _run_deferred(_exc: BaseException | None) -> None:
-    works = g.pop("deferred_writes", None)
+def _run_deferred(exc: BaseException | None) -> None:
+    works = list(g.pop("deferred_writes", None) or [])
+    committed = g.pop("after_commit", None)
+    if committed and exc is None:
+        works.extend(committed)
     if not works:
         return
     own = get_db().sessionmaker()

@@ -23,6 +23,7 @@ from app.enrollment.schemas import (
     OrderIn,
     OrderOut,
     PolicyOut,
+    RenewalIn,
 )
 from app.payments.models import Payment
 from app.plans.models import Plan
@@ -146,6 +147,17 @@ class Orders(MethodView):
         return response
 
 
+@blp.route("/renewals")
+class Renewal(MethodView):
+    @blp.arguments(RenewalIn)
+    @blp.response(201, OrderOut)
+    @member_required
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Re-enroll last year's persons in one step (the chain is kept if the years join)."""
+        db = get_session()
+        return order_view(db, service.renew(db, current_member(), body["plan_code"]))
+
+
 @blp.route("/orders/<string:order_id>")
 class OrderDetail(MethodView):
     @blp.response(200, OrderOut)
@@ -192,4 +204,6 @@ def policy_view(policy: Policy, plan: Any, person: Any, today: Any) -> dict[str,
         "coverage_end": policy.coverage_end,
         "status": service.policy_status(policy, today),
         "verification_code": policy.verification_code,
+        "certificate_url": f"/policies/{policy.id}/certificate",
+        "cancellable": service.policy_status(policy, today) == "pending_start",
     }

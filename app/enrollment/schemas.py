@@ -56,6 +56,10 @@ class OrderIn(BaseSchema):
     )
 
 
+class RenewalIn(BaseSchema):
+    plan_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class IdempotencyHeader(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
@@ -120,3 +124,32 @@ class PolicyOut(OutSchema):
     coverage_end = ma.fields.Date(required=True)
     status = ma.fields.String(required=True)
     verification_code = ma.fields.String(required=True)
+    certificate_url = ma.fields.String(required=True)
+    cancellable = ma.fields.Boolean(required=True)
+
+
+class RefundOut(OutSchema):
+    id = ma.fields.String(required=True)
+    policy_id = ma.fields.String(required=True)
+    amount_fen = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+
+
+class VerifyArgs(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    policy_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=16))
+
+
+class VerifyOut(OutSchema):
+    valid = ma.fields.Boolean(required=True)
+    policy_number = ma.fields.String(required=True)
+    plan_code = ma.fields.String(allow_none=True)
+    plan_year = ma.fields.Integer(allow_none=True)
+    insured_name_masked = ma.fields.String(allow_none=True)
+    insured_id_masked = ma.fields.String(allow_none=True)
+    coverage_start = ma.fields.Date(allow_none=True)
+    coverage_end = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(allow_none=True)

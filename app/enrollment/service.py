@@ -529,3 +529,47 @@ def person_view(person: InsuredPerson) -> dict[str, Any]:
         "guardian_consent": person.guardian_consent_at is not None,
         "roster_check": "normal",
     }
+
+
+# --- renewal ---------------------------------------------------------------------------
+
+
+def renew(db: Session, member: Member, plan_code: str) -> Order:
+    """Re-enroll last year's persons in one step: everyone of the member who held a policy
+    in the previous plan year of the same scheme, with last year's health answers carried
+    over (the tier is judged again, with the continuous-enrollment chain)."""
+    plan = plans.get_plan(db, plan_code)
+    terms = plans.terms_of(plan)
+    check_window(terms)
+    previous = list(
+        db.scalars(
+            select(Policy).where(
+                Policy.member_id == member.id,
+                Policy.scheme == terms.scheme,
+                Policy.plan_year == terms.plan_year - 1,
+                Policy.state == "issued",
+            )
+        )
+    )
+    if not previous:
+        raise NotFound(
+            "Nobody of yours was insured last plan year: enroll them as new.",
+            "您的家庭成员上一年度没有保单，请按新投保办理。",
+            code="nothing_to_renew",
+        )
+    codes = [c.code for c in terms.conditions]
+    person_ids = []
+    for policy in previous:
+        last = latest_declaration(db, policy.person_id, policy.plan_id)
+        answers = json.loads(last.answers) if last else None
+        if answers is None or sorted(answers) != sorted(codes):
+            raise ValidationFailed(
+                "This year's health questions differ from last year's: declare again.",
+                "今年的健康告知问题与去年不同，请重新进行健康告知。",
+                code="declaration_required",
+                errors={"json": {"persons": {policy.person_id: ["declaration"]}}},
+            )
+        if latest_declaration(db, policy.person_id, plan.id) is None:
+            declare(db, member, policy.person_id, plan_code, answers, health_consent=True)
+        person_ids.append(policy.person_id)
+    return create_order(db, member, plan_code, person_ids)

@@ -49,3 +49,28 @@ class PaymentEvent(Base):
     outcome: Mapped[str] = mapped_column(String(48))
     detail: Mapped[str] = mapped_column(String(300), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Refund(Base):
+    """A refund owed to a member, written in the same transaction as the cancellation and
+    sent to the provider after the commit (an outbox row: `requested` until the provider
+    has answered; `flask payments refunds` retries what is left)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('requested', 'processing', 'success', 'failed')", name="status"
+        ),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("policies.id"), unique=True)
+    out_refund_no: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -90,7 +90,7 @@ def staff_headers(app: Any, client: Any, staff_user: Any) -> dict[str, str]:
     return {"cookie": f"hmb_staff={token}", "X-CSRF-Token": resp.get_json()["csrf_token"]}
 
 
-@schema.include(path_regex=r"^/api/v1/(me|orders)").parametrize()
+@schema.include(path_regex=r"^/api/v1/(me|orders|renewals)").parametrize()
 @settings(
     max_examples=30,
     deadline=None,
