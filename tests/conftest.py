@@ -87,7 +87,7 @@ def connection(app: Flask) -> Iterator[Connection]:
         yield conn
     finally:
         database.sessionmaker.configure(
-            bind=database.engine, join_transaction_mode="conservative_savepoint"
+            bind=database.engine, join_transaction_mode="conditional_savepoint"
         )
         if outer.is_active:
             outer.rollback()

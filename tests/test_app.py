@@ -212,3 +212,11 @@ def test_cli_load_publishes_then_versions(app, tmp_path, connection):
         plan = service.get_plan(get_session(), "xm-2023")
         assert plan.version == 2
         assert plan.terms["premium_rules"][1]["premium_fen"] == 13900
+
+
+def test_nul_characters_are_refused_not_a_500(client, samples):
+    assert client.get("/api/v1/plans/xm%002023").status_code == 400
+    resp = client.post(
+        "/api/v1/plans/xm-2023/tier-check", json={"declared_conditions": ["dia\x00betes"]}
+    )
+    assert resp.status_code == 422

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 MAX_FEN = 10**13  # 100 billion yuan: far above any bill, far below BIGINT
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class BaseSchema(ma.Schema):
-    """Request schemas reject unknown fields."""
+    """Request schemas reject unknown fields, and text with NUL characters (which no
+    database column can hold)."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _no_nul(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict):
+            bad = [k for k, v in data.items() if _has_nul(k) or _has_nul(v)]
+            if bad:
+                raise ma.ValidationError(
+                    {str(k).replace("\x00", "?"): ["NUL characters are not allowed."] for k in bad}
+                )
+        return data
 
 
 class OutSchema(ma.Schema):

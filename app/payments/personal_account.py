@@ -61,13 +61,21 @@ class DeductResult:
     balance_after_fen: int
 
 
+@dataclass(frozen=True)
+class RefundResult:
+    refund_no: str
+    balance_after_fen: int
+
+
 BUREAU_ERROR_KINDS = (
     "payer_not_found",  # no such insured person at the bureau
     "account_not_available",  # not an employee, status not normal, no personal account
     "beneficiary_not_found",  # a beneficiary is not insured at the bureau
     "invalid_amount",  # zero or negative
     "insufficient_balance",  # the balance does not cover the amount
-    "request_mismatch",  # the request_no was used with another body
+    "request_mismatch",  # the request_no (or refund_no) was used with another body
+    "deduction_not_found",  # a refund of a request_no that deducted nothing
+    "refund_exceeds_deduction",  # refunds of a deduction would come to more than it
     "unavailable",  # the bureau did not answer
 )
 
@@ -95,6 +103,12 @@ class BureauClient(Protocol):
         """Deduct `amount_fen` from the payer's account for the beneficiaries (ID numbers).
         Same request_no + same body: the first result again, nothing deducted twice;
         same request_no, other body: BureauError("request_mismatch")."""
+        ...
+
+    def refund(self, request_no: str, refund_no: str, amount_fen: int) -> RefundResult:
+        """Put `amount_fen` of the deduction `request_no` back on the payer's account.
+        Same refund_no + same body: the first result again; refunds of one deduction
+        never come to more than it."""
         ...
 
 
@@ -401,6 +415,17 @@ def pay(
             PROVIDER, SOURCE, f"refused:{exc.kind}", out_trade_no=request_no, separate=True
         )
         raise _bureau_refusal(exc, amount) from exc
+    relatives = [line.person_id for line in chosen if persons[line.person_id].relation != "self"]
+    if relatives:  # the payer's confirmation, on record with the payment (opaque ids only)
+        payments.log_event(
+            PROVIDER,
+            SOURCE,
+            "relatives_consent",
+            event_id=result.deduction_no,
+            out_trade_no=request_no,
+            detail="confirmed by payer for persons " + ",".join(relatives),
+            db=db,
+        )
     applied = payments.apply(
         db,
         PaymentNotice(

@@ -23,7 +23,6 @@ from app.payments.models import Payment, Refund
 from app.payments.providers.base import PaymentProviderError
 from app.plans import service as plans
 from app.plans.models import Plan
-from app.roster.models import RosterEntry
 
 log = logging.getLogger(__name__)
 
@@ -86,23 +85,24 @@ def cancel_policy(db: Session, member: Member, policy_id: str) -> Refund:
 
 
 def _credit_personal_account(db: Session, payment: Payment, refund: Refund) -> None:
-    """The bureau stand-in is in-database: the balance comes back in the same transaction."""
-    from app.enrollment.models import Order
+    """Back onto the payer's personal account through the bureau interface (the stand-in
+    works inside this transaction; a production bureau client replaces it)."""
+    from app.payments.personal_account import BureauError, bureau_client
 
-    order = db.get(Order, payment.order_id)
-    member = db.get(Member, order.member_id) if order else None
-    entry = (
-        db.scalar(
-            select(RosterEntry).where(RosterEntry.id == member.roster_entry_id).with_for_update()
-        )
-        if member and member.roster_entry_id
-        else None
-    )
-    if entry is None or entry.account_balance_fen is None:
+    bureau = bureau_client(db)
+    if bureau is None:
+        refund.status = "requested"  # retried by `flask payments refunds` once configured
+        return
+    try:
+        result = bureau.refund(payment.out_trade_no, refund.out_refund_no, refund.amount_fen)
+    except BureauError as exc:
+        log.warning("bureau refund %s failed: %s", refund.id, exc)
         refund.status = "failed"
         return
-    entry.account_balance_fen += refund.amount_fen
     refund.status = "success"
+    refund.provider_refund_id = result.refund_no
+    if payment.refunded_fen >= payment.amount_fen:
+        payment.status = "refunded"
     db.flush()
 
 

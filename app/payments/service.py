@@ -215,11 +215,17 @@ def apply(db: Session, notice: PaymentNotice, source: str = "notice") -> Applied
     order = db.scalar(select(Order).where(Order.id == payment.order_id).with_for_update())
     assert order is not None
     now = clock.now()
+    was_closed = payment.status == "closed"
     payment.status = "paid"
     payment.paid_at = now
     payment.provider_trade_no = notice.provider_trade_no
     outcome = "applied"
-    if order.status in ("pending", "expired"):
+    if was_closed or payment.amount_fen != order.total_fen:
+        # a payment we had closed (e.g. the order was split since) or for an old total:
+        # the money is on record for a refund, the order is not marked paid by it
+        log.error("payment %s paid but no longer matches its order", payment.out_trade_no)
+        outcome = "paid_needs_refund"
+    elif order.status in ("pending", "expired"):
         if order.status == "expired":  # paid after expiry: take the places back if free
             outcome = "applied_after_expiry"
             for line in order.lines:

@@ -14,6 +14,8 @@ of a real peer:
   the same request_no with the same body returns the recorded result without deducting
   again, with another body it is refused (`request_mismatch`). The record is looked up
   after the lock, so a concurrent retry of the same request waits and then replays;
+- a refund puts money back on the account once per refund_no (event `credited`,
+  event_id = refund_no), never more in all than the deduction;
 - no ID number or name is written to the record (the payer as a roster id, the
   beneficiaries as a hash).
 
@@ -32,13 +34,14 @@ from app.core import clock
 from app.core.ids import new_id
 from app.identity import crypto
 from app.payments.models import PaymentEvent
-from app.payments.personal_account import BureauError, DeductResult
+from app.payments.personal_account import BureauError, DeductResult, RefundResult
 from app.roster import service as roster
 from app.roster.models import RosterEntry
 
 EVENT_PROVIDER = "bureau"
 EVENT_SOURCE = "standin"
 DEDUCTED = "deducted"
+CREDITED = "credited"
 
 
 def fingerprint(payer_entry_id: str, amount_fen: int, beneficiaries: list[str]) -> str:
@@ -86,13 +89,7 @@ class BureauStandin:
     ) -> DeductResult:
         entry = self._account(payer_id_number, lock=True)
         digest = fingerprint(entry.id, amount_fen, beneficiaries)
-        done = self.db.scalar(
-            select(PaymentEvent).where(
-                PaymentEvent.provider == EVENT_PROVIDER,
-                PaymentEvent.outcome == DEDUCTED,
-                PaymentEvent.out_trade_no == request_no,
-            )
-        )
+        done = self._record(DEDUCTED, out_trade_no=request_no)
         if done is not None:
             record = json.loads(done.detail)
             if record["fp"] != digest:
@@ -131,3 +128,65 @@ class BureauStandin:
         )
         self.db.flush()
         return DeductResult(request_no, deduction_no, entry.account_balance_fen)
+
+    def refund(self, request_no: str, refund_no: str, amount_fen: int) -> RefundResult:
+        deducted = self._record(DEDUCTED, out_trade_no=request_no)
+        if deducted is None:
+            raise BureauError("deduction_not_found", f"request_no {request_no}")
+        original = json.loads(deducted.detail)
+        entry = self.db.scalar(
+            select(RosterEntry)
+            .where(RosterEntry.id == original["payer"])
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if entry is None or entry.account_balance_fen is None:
+            raise BureauError("account_not_available")
+        done = self._record(CREDITED, event_id=refund_no)
+        if done is not None:
+            record = json.loads(done.detail)
+            if (done.out_trade_no, record["amount_fen"]) != (request_no, amount_fen):
+                raise BureauError("request_mismatch", f"refund_no {refund_no}")
+            return RefundResult(refund_no, record["balance_after_fen"])
+        if amount_fen <= 0:
+            raise BureauError("invalid_amount")
+        credited = sum(
+            json.loads(row.detail)["amount_fen"]
+            for row in self.db.scalars(
+                select(PaymentEvent).where(
+                    PaymentEvent.provider == EVENT_PROVIDER,
+                    PaymentEvent.outcome == CREDITED,
+                    PaymentEvent.out_trade_no == request_no,
+                )
+            )
+        )
+        if credited + amount_fen > original["amount_fen"]:
+            raise BureauError("refund_exceeds_deduction")
+        entry.account_balance_fen += amount_fen
+        entry.updated_at = clock.now()
+        record = {"amount_fen": amount_fen, "balance_after_fen": entry.account_balance_fen}
+        self.db.add(
+            PaymentEvent(
+                provider=EVENT_PROVIDER,
+                source=EVENT_SOURCE,
+                event_id=refund_no,
+                out_trade_no=request_no,
+                outcome=CREDITED,
+                detail=json.dumps(record, separators=(",", ":")),
+                received_at=clock.now(),
+            )
+        )
+        self.db.flush()
+        return RefundResult(refund_no, entry.account_balance_fen)
+
+    def _record(
+        self, outcome: str, out_trade_no: str | None = None, event_id: str | None = None
+    ) -> PaymentEvent | None:
+        query = select(PaymentEvent).where(
+            PaymentEvent.provider == EVENT_PROVIDER, PaymentEvent.outcome == outcome
+        )
+        if out_trade_no is not None:
+            query = query.where(PaymentEvent.out_trade_no == out_trade_no)
+        if event_id is not None:
+            query = query.where(PaymentEvent.event_id == event_id)
+        return self.db.scalar(query)

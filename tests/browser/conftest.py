@@ -4,7 +4,8 @@ One server per test session, in a subprocess on a free port, with its own SQLite
 database: `flask db upgrade`, `flask plans load-samples` (xm-2023 plus a demo plan
 whose enrollment window is open today), `flask roster fake 50 --seed 1 --import` (a
 fake basic medical insurance roster, the demo people of app/roster/fake.py first),
-then gunicorn with deploy/gunicorn.conf.py, as `make run` does. With DEV_STANDINS=1
+then gunicorn with deploy/gunicorn.conf.py, as `make run` does (`own_server`: the same,
+for one test module alone, with a database of its own). With DEV_STANDINS=1
 the WeChat and Alipay logins go to the local stand-ins, whose test persons live in
 their own SQLite file next to the database. The server is stopped at the end of the
 session. It always uses SQLite: the PostgreSQL test database belongs to the
@@ -24,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +84,9 @@ def _run_cli(args: list[str], env: dict[str, str]) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (http://127.0.0.1:<port>) of the real app serving the front end."""
-    tmp = tmp_path_factory.mktemp("browser-server")
+@contextmanager
+def _serve(tmp: Path) -> Iterator[str]:
+    """A server on a free port with its own database in `tmp`; yields its base URL."""
     port = _free_port()
     env = {
         **os.environ,
@@ -129,6 +130,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (http://127.0.0.1:<port>) of the real app serving the front end."""
+    with _serve(tmp_path_factory.mktemp("browser-server")) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server (and database) for one test module alone: the demo people are bound to
+    nobody yet, whatever the other modules did on the shared `live_server`."""
+    with _serve(tmp_path_factory.mktemp("browser-own-server")) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

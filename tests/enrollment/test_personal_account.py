@@ -109,7 +109,7 @@ def test_balance_covering_everyone_pays_the_whole_order(couple, session):
     outcomes = session.scalars(
         select(PaymentEvent.outcome).where(PaymentEvent.provider == "personal_account")
     ).all()
-    assert outcomes == ["applied"]
+    assert sorted(outcomes) == ["applied", "relatives_consent"]
     # paid: the method is no longer offered, a second payment is refused
     assert account(family, order["id"]).get_json()["reason"]["code"] == "order_not_payable"
     again = pay(family, order["id"], [me, spouse])
@@ -326,6 +326,27 @@ def test_standin_deduction_is_idempotent(session, roster_person):
     assert bureau.balance(payer) == 37_100
 
 
+def test_standin_refund_is_idempotent_and_bounded(session, roster_person):
+    payer = make_id_number("35020319790101055")
+    roster_person("付款人", payer, balance_fen=50_000)
+    bureau = BureauStandin(session)
+    bureau.deduct("B-req-5", payer, 25_800, [payer])
+    first = bureau.refund("B-req-5", "R-1", 12_900)
+    assert first.balance_after_fen == 50_000 - 25_800 + 12_900
+    assert bureau.refund("B-req-5", "R-1", 12_900) == first  # a retry credits nothing
+    assert bureau.balance(payer) == first.balance_after_fen
+    for args, kind in (
+        (("B-req-5", "R-1", 100), "request_mismatch"),
+        (("B-req-5", "R-2", 12_901), "refund_exceeds_deduction"),
+        (("B-nothing", "R-3", 100), "deduction_not_found"),
+    ):
+        with pytest.raises(BureauError) as refused:
+            bureau.refund(*args)
+        assert refused.value.kind == kind
+    assert bureau.refund("B-req-5", "R-2", 12_900).balance_after_fen == 50_000
+    assert bureau.balance(payer) == 50_000
+
+
 def test_standin_refuses_residents_and_unknown_payers(session, roster_person):
     resident = make_id_number("35020319600101088")
     roster_person("居民", resident, insurance_type="resident")
@@ -420,3 +441,30 @@ def test_concurrent_retries_of_one_request_deduct_once(app, committed_account):
     assert all(not isinstance(r, str) for r in results), results
     assert len({r.deduction_no for r in results}) == 1
     assert _balance(engine) == 30_000 - 12_900
+
+
+def test_cancel_refunds_onto_the_personal_account(family, session, samples):
+    """Cancelled before cover: the premium goes back onto the payer's account."""
+    from sqlalchemy import select
+
+    from app.members.models import Member
+    from app.roster.models import RosterEntry
+
+    me = family.self_id()
+    family.declare(me)
+    order = family.order([me]).get_json()
+    member = session.scalar(select(Member).where(Member.id_index.is_not(None)))
+    entry = session.get(RosterEntry, member.roster_entry_id)
+    before = entry.account_balance_fen
+    paid = family.post(
+        f"/api/v1/orders/{order['id']}/personal-account-payments",
+        {"persons": [me], "relatives_consent": False},
+    )
+    assert paid.status_code == 201, paid.get_json()
+    session.expire_all()
+    assert session.get(RosterEntry, entry.id).account_balance_fen == before - 12900
+    policy = family.client.get("/api/v1/me/policies").get_json()[0]
+    cancel = family.post(f"/api/v1/me/policies/{policy['id']}/cancel", {})
+    assert cancel.status_code == 200 and cancel.get_json()["status"] == "success"
+    session.expire_all()
+    assert session.get(RosterEntry, entry.id).account_balance_fen == before
