@@ -215,7 +215,8 @@ def test_cli_load_publishes_then_versions(app, tmp_path, connection):
 
 
 def test_nul_characters_are_refused_not_a_500(client, samples):
-    assert client.get("/api/v1/plans/xm%002023").status_code == 400
+    assert client.get("/api/v1/plans/xm%002023").status_code == 404
+    assert client.get("/api/v1/plans", query_string={"x": "a\x00"}).status_code == 422
     resp = client.post(
         "/api/v1/plans/xm-2023/tier-check", json={"declared_conditions": ["dia\x00betes"]}
     )

@@ -124,17 +124,19 @@ def _check_csrf(session_row: Any) -> None:
 
 
 class BadCharacters(DomainError):
-    http_status = 400
-    code = "bad_characters"
-    message_en = "The address contains characters that are not allowed."
-    message_zh = "请求地址中含有不允许的字符。"
+    http_status = 422
+    code = "validation_error"
+    message_en = "The request contains characters that are not allowed (NUL)."
+    message_zh = "请求中含有不允许的字符。"
 
 
 def enforce() -> None:
     """before_request: find the route's decision and apply it."""
     # NUL can never be stored (PostgreSQL refuses it in text): refuse it at the edge
-    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
-        raise BadCharacters()
+    if "\x00" in request.path:
+        raise DomainError("Not found.", "未找到。", code="not_found", http_status=404)
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items()):
+        raise BadCharacters(errors={"query": {"(any)": ["NUL characters are not allowed."]}})
     if request.endpoint is None:  # no route matched: the 404/405 handlers answer
         return
     if request.endpoint in FRAMEWORK_PUBLIC or request.method == "OPTIONS":

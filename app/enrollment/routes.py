@@ -105,6 +105,16 @@ class Persons(MethodView):
         return service.person_view(person)
 
 
+@blp.route("/me/persons/<string:person_id>/guardian-consent")
+class GuardianConsent(MethodView):
+    @blp.response(200, FamilyPersonOut)
+    @member_required
+    def post(self, person_id: str) -> dict[str, Any]:
+        """Record the guardian's consent for a child (needed under 14 at the cover start)."""
+        person = service.grant_guardian_consent(get_session(), current_member(), person_id)
+        return service.person_view(person)
+
+
 @blp.route("/me/persons/<string:person_id>/declarations")
 class Declarations(MethodView):
     @blp.arguments(DeclarationIn)

@@ -516,8 +516,25 @@ def list_policies(db: Session, member: Member) -> list[Policy]:
     )
 
 
+def grant_guardian_consent(db: Session, member: Member, person_id: str) -> InsuredPerson:
+    """The member, as the child's guardian, consents later (recorded with the time)."""
+    person = get_person(db, member, person_id)
+    if person.relation != "child":
+        raise _field("relation", "not_a_child", "Only for a child.", "仅适用于子女。")
+    if person.guardian_consent_at is None:
+        person.guardian_consent_at = clock.now()
+        db.flush()
+    return person
+
+
 def person_view(person: InsuredPerson) -> dict[str, Any]:
+    from sqlalchemy.orm import object_session
+
     from app.identity.masking import mask_id_number, mask_name
+    from app.roster.models import RosterEntry
+
+    db = object_session(person)
+    entry = db.get(RosterEntry, person.roster_entry_id) if db is not None else None
 
     return {
         "id": person.id,
@@ -527,7 +544,8 @@ def person_view(person: InsuredPerson) -> dict[str, Any]:
         "birth_date": person.birth_date,
         "sex": person.sex,
         "guardian_consent": person.guardian_consent_at is not None,
-        "roster_check": "normal",
+        # the roster status today (it was normal when the person was added)
+        "roster_check": entry.status if entry is not None else "unknown",
     }
 
 

@@ -46,6 +46,17 @@ class Pay(MethodView):
         }
 
 
+@notices.get("/return/<string:order_id>")
+@public
+def payment_return(order_id: str) -> Response:
+    """Where a provider's page sends the browser after paying: back to the order's screen.
+    (A plain URL for the providers, which may append their own query parameters.)"""
+    from flask import redirect
+
+    safe = order_id if order_id.isalnum() and len(order_id) <= 26 else ""
+    return redirect(f"/#/orders/{safe}" if safe else "/#/policies")
+
+
 @notices.post("/wechatpay/notify")
 @public
 def wechatpay_notify() -> Response:

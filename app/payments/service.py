@@ -122,7 +122,7 @@ def start(
         amount_fen=payment.amount_fen,
         description="惠民保保费",
         notify_url=f"{base}/api/v1/payments/{provider}/notify",
-        return_url=f"{base}/#/orders/{order.id}",
+        return_url=f"{base}/api/v1/payments/return/{order.id}",
         expires_at=order.expires_at,
         payer_openid=payer_openid,
         client_ip=client_ip,

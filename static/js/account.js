@@ -93,15 +93,17 @@ async function csrfToken(refresh) {
 
 // A write as the member: with the X-CSRF-Token header; a stale token (403 csrf_failed)
 // is fetched again and the write retried once. A 401 means the session has ended.
-export async function send(method, path, body) {
+// `headers`: more request headers (e.g. Idempotency-Key).
+export async function send(method, path, body, headers) {
+  const withToken = (token) => Object.assign({}, headers || {}, { "X-CSRF-Token": token });
   try {
     let token = await csrfToken(false);
     try {
-      return await request(method, path, body, { "X-CSRF-Token": token });
+      return await request(method, path, body, withToken(token));
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403 && errorCode(err) === "csrf_failed")) throw err;
       token = await csrfToken(true);
-      return await request(method, path, body, { "X-CSRF-Token": token });
+      return await request(method, path, body, withToken(token));
     }
   } catch (err) {
     if (isLoggedOut(err)) set(null);

@@ -3,6 +3,7 @@ import { h, icon, replace } from "./dom.js";
 import { getLang, htmlLang, onLangChange, setLang, t } from "./i18n.js";
 import { initElder, isElder, setElder } from "./prefs.js";
 import { currentRoute, notFound, rerender, route, startRouter } from "./router.js";
+import { showLoading } from "./ui.js";
 import home from "./screens/home.js";
 import estimator from "./screens/estimator.js";
 import me from "./screens/me.js";
@@ -10,10 +11,42 @@ import verify from "./screens/verify.js";
 
 initElder();
 
+// A screen whose module is fetched on first use (the public pages load without it).
+function lazy(titleKey, load) {
+  let screen = null;
+  return {
+    titleKey: titleKey,
+    render(outlet, current) {
+      if (screen) return screen.render(outlet, current);
+      let alive = true;
+      let cleanup = null;
+      showLoading(outlet);
+      load().then((mod) => {
+        screen = mod.default;
+        if (alive) cleanup = screen.render(outlet, current);
+      }, () => {
+        if (!alive) return;
+        replace(outlet, h("div", { class: "state state-error", role: "alert", testid: "error" },
+          h("p", { text: t("err_network") }),
+          h("button", { type: "button", class: "btn btn-secondary", testid: "retry", text: t("retry"),
+            onclick: () => window.location.reload() })));
+      });
+      return () => {
+        alive = false;
+        if (typeof cleanup === "function") cleanup();
+      };
+    },
+  };
+}
+
 route("/", home);
 route("/estimate", estimator);
 route("/me", me);
 route("/verify", verify);
+route("/family", lazy("family_title", () => import("./screens/family.js")));
+route("/enroll", lazy("enroll_title", () => import("./screens/enroll.js")));
+route("/orders/:id", lazy("order_title", () => import("./screens/order.js")));
+route("/policies", lazy("policies_title", () => import("./screens/policies.js")));
 notFound({
   titleKey: "not_found_title",
   render(outlet) {
@@ -23,13 +56,15 @@ notFound({
   },
 });
 
-// Tabs of the bottom bar; later screens add entries here.
+// Tabs of the bottom bar: at most four (they must fit a 360 px phone in elder mode).
 const NAV = [
   { path: "/", key: "nav_home", testid: "nav-home",
     icon: "M3 11.5 12 4l9 7.5M5.5 9.5V20h5v-6h3v6h5V9.5" },
   { path: "/estimate", key: "nav_estimate", testid: "nav-estimate",
     icon: "M6 3h12v18H6zM9 7h6M9 11h1M14 11h1M9 15h1M14 15h1M9 18h1M14 18h1" },
-  { path: "/me", also: ["/verify"], key: "nav_me", testid: "nav-me",
+  { path: "/enroll", also: ["/orders/:id"], key: "nav_enroll", testid: "nav-enroll",
+    icon: "M12 3 4.5 6v5.5c0 4.6 3.2 8.3 7.5 9.5 4.3-1.2 7.5-4.9 7.5-9.5V6zM8.8 12.2l2.2 2.2 4.3-4.4" },
+  { path: "/me", also: ["/verify", "/family", "/policies"], key: "nav_me", testid: "nav-me",
     icon: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4.5 20.5c.8-3.6 3.9-5.5 7.5-5.5s6.7 1.9 7.5 5.5" },
 ];
 
@@ -64,7 +99,7 @@ function drawChrome() {
       }, h("span", { class: "toggle-dot", "aria-hidden": "true" }), t("elder_toggle"))));
   nav.setAttribute("aria-label", t("nav_label"));
   replace(nav, h("ul", null, NAV.map((item) => {
-    const active = !!route && (route.path === item.path || (item.also || []).indexOf(route.path) >= 0);
+    const active = !!route && (route.path === item.path || (item.also || []).indexOf(route.pattern) >= 0);
     return h("li", null, h("a", {
       href: "#" + item.path, testid: item.testid, class: active ? "is-active" : null,
       "aria-current": active ? "page" : null,
@@ -88,5 +123,10 @@ onLangChange(() => {
   rerender();
   const again = testid && document.querySelector('[data-testid="' + testid + '"]');
   if (again) again.focus();
+});
+// Back from another site (a cashier) the browser may restore this page as it was left:
+// draw the screen again so that it asks for fresh data.
+window.addEventListener("pageshow", (ev) => {
+  if (ev.persisted) rerender();
 });
 startRouter(main, drawChrome);

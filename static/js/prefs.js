@@ -19,6 +19,24 @@ export function writePref(name, value) {
   }
 }
 
+// For this tab only (sessionStorage): e.g. "on the way to the cashier for order X".
+export function readSession(name) {
+  try {
+    return window.sessionStorage.getItem(PREFIX + name);
+  } catch (e) {
+    return null;
+  }
+}
+
+export function writeSession(name, value) {
+  try {
+    if (value === null) window.sessionStorage.removeItem(PREFIX + name);
+    else window.sessionStorage.setItem(PREFIX + name, value);
+  } catch (e) {
+    // Not remembered: the order page then simply shows the order as it is.
+  }
+}
+
 const ELDER_CLASS = "elder";
 
 export function isElder() {

@@ -2,6 +2,7 @@
 import { h, replace } from "./dom.js";
 import { t } from "./i18n.js";
 import { ApiError, errorText } from "./api.js";
+import { splitDuration } from "./format.js";
 
 const SLOW_MS = 6000;
 
@@ -45,4 +46,29 @@ export function showPlanError(el, err, onRetry) {
   } else {
     showError(el, err, onRetry);
   }
+}
+
+// "3天 04:05:06" for a time left in milliseconds.
+export function countdownText(ms) {
+  const parts = splitDuration(ms);
+  return t(parts.days === 1 ? "countdown_day" : "countdown_days", { d: parts.days, hms: parts.hms });
+}
+
+// A live countdown to `target` (ms, on the clock of `now()`); `onEnd` runs once at zero.
+// Returns {el, stop}. `format` turns the milliseconds left into text.
+export function liveCountdown(target, now, onEnd, format, testid) {
+  const el = h("strong", { class: "countdown-value", role: "timer", testid: testid || "countdown" });
+  let timer = null;
+  const tick = () => {
+    const left = target - now();
+    el.textContent = (format || countdownText)(left);
+    if (left <= 0 && timer !== null) {
+      clearInterval(timer);
+      timer = null;
+      if (onEnd) onEnd();
+    }
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+  return { el: el, stop: () => { if (timer !== null) clearInterval(timer); timer = null; } };
 }

@@ -17,6 +17,7 @@ PUBLIC_ALLOWED = (
     "standins_alipay_pay.",
     "payments.wechatpay_notify",
     "payments.alipay_notify",
+    "payments.payment_return",
 )
 
 

@@ -221,3 +221,26 @@ def test_idempotent_retry_while_running_is_409(family, session):
     resp = family.order([me], key="busy-1")
     assert resp.status_code == 409
     assert resp.get_json()["error"] == "idempotency_in_progress"
+
+
+def test_guardian_consent_can_be_given_later(family, samples, roster_person):
+    from app.plans import service as plans
+    from tests.conftest import make_id_number
+
+    start = plans.terms_of(samples["demo"]).coverage.start
+    born = start.replace(year=start.year - 5)
+    child = ("陈小宝", make_id_number(f"350203{born:%Y%m%d}053"))
+    roster_person(*child, insurance_type="resident")
+    person = family.add("child", child).get_json()
+    assert person["guardian_consent"] is False and person["roster_check"] == "normal"
+    family.declare(person["id"])
+    assert family.order([person["id"]]).get_json()["error"] == "guardian_consent_required"
+    given = family.post(f"/api/v1/me/persons/{person['id']}/guardian-consent", {})
+    assert given.status_code == 200 and given.get_json()["guardian_consent"] is True
+    assert family.order([person["id"]]).status_code == 201
+
+
+def test_payment_return_goes_back_to_the_order(client):
+    resp = client.get("/api/v1/payments/return/01ABCDEF?out_trade_no=P1&method=x")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/#/orders/01ABCDEF"
+    assert client.get("/api/v1/payments/return/bad-id!").headers["Location"] == "/#/policies"

@@ -3,16 +3,11 @@ import { h, replace } from "../dom.js";
 import { getLang, pick, t, tParts } from "../i18n.js";
 import { byCode, cachedPlan, forgetPlan, loadPlan, serverNow } from "../store.js";
 import {
-  formatDate, formatInstantDate, formatInstantTime, money, percent, splitDuration, weekdayName,
+  formatDate, formatInstantDate, formatInstantTime, money, percent, weekdayName,
 } from "../format.js";
-import { card, showLoading, showPlanError } from "../ui.js";
+import { card, countdownText, showLoading, showPlanError } from "../ui.js";
 import { cachedMember, loadMember, mayBeLoggedIn } from "../account.js";
 import { greetingName, loginCard } from "./me.js";
-
-function countdownText(ms) {
-  const parts = splitDuration(ms);
-  return t(parts.days === 1 ? "countdown_day" : "countdown_days", { d: parts.days, hms: parts.hms });
-}
 
 function enrollmentPeriod(plan) {
   const tz = plan.timezone;
@@ -165,24 +160,29 @@ function preExisting(plan) {
     notes.length ? h("ul", { class: "notes" }, notes.map((n) => h("li", { text: n }))) : null);
 }
 
-// Logged out: the login buttons. Logged in: a greeting and the way to "Me".
-function accountView(member) {
+// Logged out: the login buttons. Logged in: a greeting and the way to "Me"; verified
+// while the window is open: "enroll now".
+function accountView(member, plan) {
   if (!member) return loginCard("login_title", "login_intro", "/#/me", "home-login");
-  return h("section", { class: "card greeting", testid: "home-greeting" },
-    h("div", null,
-      h("p", { class: "greeting-name", testid: "home-nickname", text: greetingName(member) }),
-      h("p", { class: "muted small", text: t(member.verified ? "verified" : "not_verified") })),
-    h("a", { class: "btn btn-secondary", href: "#/me", testid: "home-me", text: t("nav_me") }));
+  const canEnroll = member.verified && plan.enrollment.state === "open";
+  return h("section", { class: "card", testid: "home-greeting" },
+    h("div", { class: "greeting" },
+      h("div", null,
+        h("p", { class: "greeting-name", testid: "home-nickname", text: greetingName(member) }),
+        h("p", { class: "muted small", text: t(member.verified ? "verified" : "not_verified") })),
+      h("a", { class: "btn btn-secondary", href: "#/me", testid: "home-me", text: t("nav_me") })),
+    canEnroll ? h("a", { class: "btn btn-primary btn-block btn-large greeting-cta", href: "#/enroll",
+      testid: "home-enroll", text: t("enroll_now") }) : null);
 }
 
 // Asks the server only if this phone was logged in last time (else a 401 for nothing).
-function accountSlot(isAlive) {
+function accountSlot(isAlive, plan) {
   const slot = h("div", { class: "account-slot", testid: "home-account" });
   const known = cachedMember();
-  if (known !== undefined) replace(slot, accountView(known));
-  else if (!mayBeLoggedIn()) replace(slot, accountView(null));
+  if (known !== undefined) replace(slot, accountView(known, plan));
+  else if (!mayBeLoggedIn()) replace(slot, accountView(null, plan));
   else {
-    const fill = (m) => isAlive() && replace(slot, accountView(m));
+    const fill = (m) => isAlive() && replace(slot, accountView(m, plan));
     loadMember().then(fill, () => fill(null));
   }
   return slot;
@@ -206,7 +206,7 @@ export default {
       });
       stop = top.stop;
       replace(outlet, h("div", { class: "screen" },
-        top.el, accountSlot(() => alive), premiums(plan), coverage(plan), preExisting(plan)));
+        top.el, accountSlot(() => alive, plan), premiums(plan), coverage(plan), preExisting(plan)));
     }
 
     function load() {

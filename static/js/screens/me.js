@@ -73,6 +73,19 @@ function realName(member) {
     h("p", { class: "note", text: t("masked_note") }));
 }
 
+// Verified: the way to the family, enrollment and the policies.
+function enrollLinks(member) {
+  if (!member.verified) return null;
+  const link = (href, key, testid, primary) => h("a", {
+    class: "btn btn-block " + (primary ? "btn-primary" : "btn-secondary"), href: href, testid: testid, text: t(key),
+  });
+  return card(t("me_enroll_title"), "me-enroll",
+    h("div", { class: "actions" },
+      link("#/enroll", "enroll_now", "me-enroll-cta", true),
+      link("#/family", "family_title", "me-family", false),
+      link("#/policies", "policies_title", "me-policies", false)));
+}
+
 function identities(member) {
   const list = member.identities || [];
   const have = {};
@@ -141,7 +154,8 @@ export default {
         });
       });
       replace(outlet, h("div", { class: "screen", testid: "me" },
-        noticeBox(), profile(member), realName(member), identities(member), problem, out));
+        noticeBox(), profile(member), realName(member), enrollLinks(member), identities(member), problem,
+        out));
     }
 
     function load() {
