@@ -104,6 +104,10 @@ def start(
     client = client_for(provider)
     if client is None:
         raise ProviderNotConfigured()
+    if provider == "alipay":
+        channel = "wap"
+    elif channel == "jsapi" and payer_openid is None:
+        payer_openid = _openid_for(db, member, client.config.app_id)
     payment = Payment(
         order_id=order.id,
         provider=provider,
@@ -138,6 +142,27 @@ def start(
     finally:
         client.http.close()
     return Started(payment, prepay)
+
+
+def _openid_for(db: Session, member: Member, app_id: str) -> str:
+    """JSAPI pays as the WeChat user the member logged in as, at the same official account."""
+    from app.members.models import MemberIdentity
+
+    openid = db.scalar(
+        select(MemberIdentity.subject).where(
+            MemberIdentity.member_id == member.id,
+            MemberIdentity.provider == "wechat",
+            MemberIdentity.app_id == app_id,
+        )
+    )
+    if openid is None:
+        raise DomainError(
+            "Log in with WeChat (inside WeChat) to pay with WeChat Pay here.",
+            "请在微信中用微信登录后再使用微信支付。",
+            code="wechat_login_required",
+            http_status=422,
+        )
+    return openid
 
 
 def log_event(

@@ -12,8 +12,8 @@ while the first is unpaid is refused (already enrolled) → WeChat Pay cancelled
 cashier (back on the order, still unpaid: "pay again") → Alipay paid on its cashier →
 the order paid → three policies. Afterwards he cannot be chosen again, and the API
 refuses another order. A second test: an employee from the fake roster pays for
-himself and his wife from his medical insurance personal account (家庭共济), which
-needs his word that she agrees.
+himself and a parent from his medical insurance personal account (家庭共济), which
+needs his word that the parent agrees.
 Console and page errors fail the test, except the HTTP errors it provokes on purpose.
 Screenshots go to tests/artifacts/ (enroll-*.png).
 """
@@ -201,7 +201,11 @@ def test_family_enrolls_and_pays(
     assert baby.id_number not in page.content()
     shot(page, artifacts_dir, "enroll-02-family", family)
     persons = persons_by_relation(page, base)
-    me_id, wife_id, baby_id = persons["self"]["id"], persons["spouse"]["id"], persons["child"]["id"]
+    me_id, parent_id, baby_id = (
+        persons["self"]["id"],
+        persons["spouse"]["id"],
+        persons["child"]["id"],
+    )
 
     # Step 1: the three of them.
     by(page, "nav-enroll").click()
@@ -210,7 +214,7 @@ def test_family_enrolls_and_pays(
     expect(by(page, "enroll-plan")).to_contain_text("演示")
     by(page, "to-declare").click()  # nobody chosen yet
     expect(by(page, "error-persons")).to_have_text("请至少选择一位被保险人。")
-    for person_id in (me_id, wife_id, baby_id):
+    for person_id in (me_id, parent_id, baby_id):
         by(page, f"choose-input-{person_id}").check()
     shot(page, artifacts_dir, "enroll-03-choose")
     by(page, "to-declare").click()
@@ -220,7 +224,7 @@ def test_family_enrolls_and_pays(
     expect(by(page, "step-title")).to_be_focused()
     me_card, wife_card, baby_card = (
         by(page, f"decl-{me_id}"),
-        by(page, f"decl-{wife_id}"),
+        by(page, f"decl-{parent_id}"),
         by(page, f"decl-{baby_id}"),
     )
     expect(wife_card.get_by_test_id("cond-diabetes")).to_contain_text("糖尿病")
@@ -272,8 +276,8 @@ def test_family_enrolls_and_pays(
     quote = by(page, "quote")
     expect(quote.get_by_test_id("quote-total")).to_have_text("357.00 元")
     expect(by(page, f"quote-{me_id}").get_by_test_id("quote-premium")).to_have_text("129.00 元")
-    expect(by(page, f"quote-{wife_id}").get_by_test_id("quote-premium")).to_have_text("129.00 元")
-    expect(by(page, f"quote-{wife_id}").get_by_test_id("quote-tier")).to_contain_text(
+    expect(by(page, f"quote-{parent_id}").get_by_test_id("quote-premium")).to_have_text("129.00 元")
+    expect(by(page, f"quote-{parent_id}").get_by_test_id("quote-tier")).to_contain_text(
         "特定既往症人群"
     )
     expect(by(page, f"quote-{baby_id}").get_by_test_id("quote-premium")).to_have_text("99.00 元")
@@ -296,7 +300,7 @@ def test_family_enrolls_and_pays(
     expect(by(page, "form-error")).to_contain_text("网络连接不稳定")
     expect(page).to_have_url(re.compile(r"#/enroll$"))
     sent = placed.value.post_data_json
-    assert sent == {"plan_code": "demo", "persons": [me_id, wife_id, baby_id]}, sent
+    assert sent == {"plan_code": "demo", "persons": [me_id, parent_id, baby_id]}, sent
     key = placed.value.headers.get("idempotency-key") or ""
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", key)
     assert len(server_answers) == 1 and server_answers[0].status == 201
@@ -316,7 +320,7 @@ def test_family_enrolls_and_pays(
     expect(by(page, f"order-line-{baby_id}").get_by_test_id("line-premium")).to_have_text(
         "99.00 元"
     )
-    expect(by(page, f"order-line-{wife_id}").get_by_test_id("line-tier")).to_contain_text(
+    expect(by(page, f"order-line-{parent_id}").get_by_test_id("line-tier")).to_contain_text(
         "特定既往症人群"
     )
     expect(by(page, "order-countdown")).to_have_text(re.compile(r"^00:[0-2]\d:\d\d$"))
@@ -448,15 +452,24 @@ def test_family_enrolls_and_pays(
     assert console.unexpected() == []
 
 
-def roster_couple() -> tuple[FakePerson, FakePerson]:
+def roster_payer_and_parent() -> tuple[FakePerson, FakePerson]:
     """From the fake roster the server imported (seed 1, 50 people, today): an employee
-    whose personal account covers two standard premiums, and another adult as his wife."""
+    whose personal account covers two standard premiums, and an older person as a parent."""
     today = shanghai_today()
     demo = {p.name for p in demo_people(today)}
     people = [p for p in generate(50, seed=1, today=today) if p.name not in demo]
 
     def adult(p: FakePerson) -> bool:
         return (today - p.birth_date).days > 20 * 366 and p.id_number.startswith("35")
+
+    def parents_of(payer: FakePerson) -> list[FakePerson]:
+        return [
+            p
+            for p in people
+            if p is not payer
+            and p.status == "normal"
+            and (payer.birth_date - p.birth_date).days > 18 * 366
+        ]
 
     payer = next(
         p
@@ -465,9 +478,9 @@ def roster_couple() -> tuple[FakePerson, FakePerson]:
         and p.status == "normal"
         and (p.account_balance_fen or 0) >= 2 * 129_00
         and adult(p)
+        and parents_of(p)
     )
-    wife = next(p for p in people if p is not payer and p.status == "normal" and adult(p))
-    return payer, wife
+    return payer, parents_of(payer)[0]
 
 
 def test_paying_from_the_personal_account(
@@ -476,7 +489,7 @@ def test_paying_from_the_personal_account(
     base = own_server
     console.allow(STANDIN_FAVICON)
     console.allow(r"status of 401 .*/api/v1/me'")  # "who is logged in?" asked while nobody is
-    payer, wife = roster_couple()
+    payer, parent = roster_payer_and_parent()
     balance = payer.account_balance_fen or 0
 
     page.goto(base + "/#/enroll")
@@ -494,18 +507,18 @@ def test_paying_from_the_personal_account(
     expect(by(page, "me-verified")).to_have_attribute("data-verified", "true")
 
     by(page, "me-family").click()
-    add_person(page, "spouse", wife.name, wife.id_number)
+    add_person(page, "parent", parent.name, parent.id_number)
     by(page, "add-person-submit").click()
     expect(by(page, "family-list").locator("li")).to_have_count(2)
     persons = persons_by_relation(page, base)
-    me_id, wife_id = persons["self"]["id"], persons["spouse"]["id"]
+    me_id, parent_id = persons["self"]["id"], persons["parent"]["id"]
 
     by(page, "family-enroll").click()
     by(page, f"choose-input-{me_id}").check()
-    by(page, f"choose-input-{wife_id}").check()
+    by(page, f"choose-input-{parent_id}").check()
     by(page, "to-declare").click()
     by(page, f"decl-{me_id}").get_by_test_id("all-no").click()
-    by(page, f"decl-{wife_id}").get_by_test_id("all-no").click()
+    by(page, f"decl-{parent_id}").get_by_test_id("all-no").click()
     by(page, "health-consent").check()
     by(page, "submit-declarations").click()
     by(page, "to-quote").click()
@@ -521,7 +534,7 @@ def test_paying_from_the_personal_account(
     account.check()
     panel = by(page, "acct-panel")
     expect(panel.get_by_test_id(f"acct-person-{me_id}")).to_be_checked()
-    expect(panel.get_by_test_id(f"acct-person-{wife_id}")).to_be_checked()
+    expect(panel.get_by_test_id(f"acct-person-{parent_id}")).to_be_checked()
     expect(by(page, "acct-partial")).to_have_count(0)
     expect(by(page, "pay-submit")).to_have_text("用个人账户支付 258.00 元")
     payments: list[Any] = []
@@ -529,7 +542,7 @@ def test_paying_from_the_personal_account(
         "request",
         lambda r: payments.append(r) if r.url.endswith("/personal-account-payments") else None,
     )
-    by(page, "pay-submit").click()  # paying for his wife needs his word that she agrees
+    by(page, "pay-submit").click()  # paying for his parent needs his word that the parent agrees
     expect(by(page, "error-acct-consent")).to_have_text("请先确认家庭成员已同意。")
     expect(by(page, "acct-consent")).to_be_focused()
     assert payments == []
@@ -540,7 +553,7 @@ def test_paying_from_the_personal_account(
     expect(by(page, "order-result")).to_contain_text("支付成功")
     assert len(payments) == 1
     assert payments[0].post_data_json == {
-        "persons": [me_id, wife_id],
+        "persons": [me_id, parent_id],
         "relatives_consent": True,
     }, payments[0].post_data_json
     assert payments[0].headers.get("idempotency-key")

@@ -246,3 +246,24 @@ def test_late_notice_reconciled_by_query(paying, family, session, monkeypatch):
         in session.scalars(select(PaymentEvent.outcome).where(PaymentEvent.source == "query")).all()
     )
     assert session.scalar(select(Payment.status).where(Payment.out_trade_no == otn)) == "paid"
+
+
+def test_jsapi_pays_as_the_wechat_login(paying, family, session):
+    from app.members.models import MemberIdentity
+
+    order, _start = paying
+    no_login = family.post(
+        f"/api/v1/orders/{order['id']}/payments", {"provider": "wechatpay", "channel": "jsapi"}
+    )
+    assert no_login.status_code == 422
+    assert no_login.get_json()["error"] == "wechat_login_required"
+    identity = session.scalar(select(MemberIdentity))
+    identity.app_id = wx_standin.APP_ID  # the member logged in at the pay app's account
+    session.flush()
+    resp = family.post(
+        f"/api/v1/orders/{order['id']}/payments", {"provider": "wechatpay", "channel": "jsapi"}
+    )
+    assert resp.status_code == 201, resp.get_json()
+    params = resp.get_json()["jsapi_params"]
+    assert params["package"].startswith("prepay_id=") and params["signType"] == "RSA"
+    assert params["appId"] == wx_standin.APP_ID

@@ -337,9 +337,18 @@ export default {
       P.busy = true;
       P.payError = null;
       draw();
-      send("POST", orderPath(order.id) + "/payments", { provider: P.method, channel: "h5" }).then((answer) => {
+      // Inside WeChat: JSAPI (the WeChat Pay sheet over this page); elsewhere: H5 / wap pages
+      const inWeChat = /MicroMessenger/i.test(navigator.userAgent);
+      const channel = P.method === "wechatpay" ? (inWeChat ? "jsapi" : "h5") : "wap";
+      send("POST", orderPath(order.id) + "/payments", { provider: P.method, channel }).then((answer) => {
         if (P !== state) return;
         writeSession(PAYING, JSON.stringify({ order: order.id, at: Date.now() }));
+        const bridge = window.WeixinJSBridge;
+        if (channel === "jsapi" && answer.jsapi_params && bridge) {
+          // whatever the sheet answers, the order screen asks the server (the notice decides)
+          bridge.invoke("getBrandWCPayRequest", answer.jsapi_params, () => window.location.reload());
+          return;
+        }
         window.location.assign(answer.pay_url);
         // stays "going to pay" until the browser leaves
       }, (err) => failed(state, err));
