@@ -267,3 +267,12 @@ def test_jsapi_pays_as_the_wechat_login(paying, family, session):
     params = resp.get_json()["jsapi_params"]
     assert params["package"].startswith("prepay_id=") and params["signType"] == "RSA"
     assert params["appId"] == wx_standin.APP_ID
+
+
+def test_alipay_unknown_order_changes_nothing(paying, family, session):
+    order, start = paying
+    start("alipay")
+    resp = post_ali(family.client, ali_fields("P" + "0" * 26, order["total_fen"]))
+    assert resp.get_data(as_text=True) == "failure"
+    assert session.get(Order, order["id"]).status == "pending"
+    assert "unknown_order" in session.scalars(select(PaymentEvent.outcome)).all()
