@@ -32,12 +32,9 @@ import re
 import secrets
 import sqlite3
 import string
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -63,6 +60,7 @@ from app.payments.providers.alipay_pay import (
     fen_to_amount,
 )
 from app.standins import registry
+from app.standins.sqlite_file import SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +123,6 @@ SCHEMA = (
         delivered_at REAL NOT NULL
     )""",
 )
-
-_ready: set[str] = set()
-_ready_lock = threading.Lock()
 
 
 class PayProblem(Exception):
@@ -215,45 +210,12 @@ def _stamp() -> str:
     return clock.now().astimezone(TIMEZONE).strftime("%Y%m%d")
 
 
-class PayStore:
+class PayStore(SqliteFile):
     """The stand-in Alipay's trades, refunds and notice deliveries (one SQLite file shared
     by every worker; each change is one transaction, `BEGIN IMMEDIATE` where it reads
     before it writes)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if self.path not in _ready:
-            self._create()
-        with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as conn:
-            conn.execute("PRAGMA busy_timeout=5000")
-            yield conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _create(self) -> None:
-        with _ready_lock:
-            if self.path in _ready:
-                return
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as conn:
-                conn.execute("PRAGMA busy_timeout=5000")
-                conn.execute("PRAGMA journal_mode=WAL")
-                for statement in SCHEMA:
-                    conn.execute(statement)
-            _ready.add(self.path)
+    SCHEMA = SCHEMA
 
     @staticmethod
     def _find(conn: sqlite3.Connection, app_id: str, out_trade_no: str, trade_no: str = "") -> Any:
@@ -298,7 +260,7 @@ class PayStore:
     ) -> Trade:
         """Create the trade when the member opens the cashier; the same order opened again
         (same amount and subject) is the same trade."""
-        with self._write() as conn:
+        with self._transaction() as conn:
             row = self._find(conn, app_id, out_trade_no)
             if row is None:
                 conn.execute(
@@ -353,7 +315,7 @@ class PayStore:
     ) -> tuple[Trade, Refund, bool]:
         """(trade after, the refund, fund changed now). A repeated out_request_no with the
         same amount is the same refund, answered without a fund change."""
-        with self._write() as conn:
+        with self._transaction() as conn:
             row = self._find(conn, app_id, out_trade_no, trade_no)
             if row is None:
                 raise PayProblem(*NOT_EXIST)

@@ -9,16 +9,12 @@ code is one conditional UPDATE, which SQLite serialises across processes.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import string
-import threading
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from app.core import clock
+from app.standins.sqlite_file import SqliteFile
 
 CODE_TTL_S = 5 * 60  # WeChat codes live 5 minutes; Alipay auth codes too (here)
 WECHAT_TOKEN_TTL_S = 7200
@@ -60,8 +56,6 @@ SCHEMA = (
 
 _ALNUM = string.ascii_letters + string.digits
 _B64URL = _ALNUM + "-_"
-_ready: set[str] = set()
-_ready_lock = threading.Lock()
 
 
 def _random(alphabet: str, length: int) -> str:
@@ -125,30 +119,8 @@ def _person(row: Any) -> Person:
     return Person(*row[:6])
 
 
-class StandinStore:
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if self.path not in _ready:
-            self._create()
-        with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as conn:
-            conn.execute("PRAGMA busy_timeout=5000")
-            yield conn
-
-    def _create(self) -> None:
-        with _ready_lock:
-            if self.path in _ready:
-                return
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as conn:
-                conn.execute("PRAGMA busy_timeout=5000")
-                conn.execute("PRAGMA journal_mode=WAL")
-                for statement in SCHEMA:
-                    conn.execute(statement)
-            _ready.add(self.path)
+class StandinStore(SqliteFile):
+    SCHEMA = SCHEMA
 
     # --- persons ----------------------------------------------------------------------
 

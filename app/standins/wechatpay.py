@@ -26,11 +26,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import sqlite3
 import string
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +43,7 @@ from app.core.money import fen_to_yuan_str
 from app.core.security import public
 from app.payments.providers import wechatpay as wxpay
 from app.standins import registry
+from app.standins.sqlite_file import SqliteFile
 
 R = TypeVar("R", bound=BaseResponse)
 
@@ -126,8 +124,6 @@ SCHEMA = (
     )""",
 )
 
-_ready: set[str] = set()
-_ready_lock = threading.Lock()
 
 _TXN_COLUMNS = (
     "mchid, out_trade_no, prepay_id, appid, trade_type, description, amount_total, "
@@ -195,44 +191,10 @@ class StandinError(Exception):
         self.message = message
 
 
-class WeChatPayStore:
+class WeChatPayStore(SqliteFile):
     """The stand-in's WeChat Pay tables in the stand-ins' SQLite file (`STANDIN_DB`)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if self.path not in _ready:
-            self._create()
-        with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as conn:
-            conn.execute("PRAGMA busy_timeout=5000")
-            yield conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE: read-then-write steps serialised across processes."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _create(self) -> None:
-        with _ready_lock:
-            if self.path in _ready:
-                return
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as conn:
-                conn.execute("PRAGMA busy_timeout=5000")
-                conn.execute("PRAGMA journal_mode=WAL")
-                for statement in SCHEMA:
-                    conn.execute(statement)
-            _ready.add(self.path)
+    SCHEMA = SCHEMA
 
     # --- transactions ---------------------------------------------------------------------
 
