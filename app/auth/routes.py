@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-import requests
 from flask import Blueprint, Response, current_app, redirect, request
 from sqlalchemy import select, update
 
@@ -25,6 +24,7 @@ from app.auth.providers.config import alipay_config, wechat_config
 from app.auth.providers.wechat import WeChatClient
 from app.core import clock
 from app.core.db import get_session
+from app.core.http import provider_session
 from app.core.security import current_member, public
 from app.extensions import limiter
 from app.members import service as members
@@ -53,18 +53,13 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _http() -> requests.Session:
-    factory = current_app.extensions.get("provider_http")
-    return factory() if factory else requests.Session()
-
-
 def _client(provider: str) -> Any:
     settings = current_app.extensions["settings"]
     if provider == "wechat":
         config = wechat_config(settings)
-        return WeChatClient(config, _http()) if config else None
+        return WeChatClient(config, provider_session()) if config else None
     config = alipay_config(settings)
-    return AlipayClient(config, _http()) if config else None
+    return AlipayClient(config, provider_session()) if config else None
 
 
 def _callback_url(provider: str) -> str:

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.core import clock
 from app.core.db import write_after_request
 from app.core.errors import Conflict, DomainError
+from app.core.http import provider_session
 from app.core.ids import new_id
 from app.enrollment import service as enrollment
 from app.enrollment.models import Order, OrderLine
@@ -57,11 +57,6 @@ class OrderNotPayable(Conflict):
     message_zh = "该订单已支付、已过期或已取消，无法支付。"
 
 
-def _http() -> requests.Session:
-    factory = current_app.extensions.get("provider_http")
-    return factory() if factory else requests.Session()
-
-
 def client_for(provider: str) -> Any:
     settings = current_app.extensions["settings"]
     if provider == "wechatpay":
@@ -69,12 +64,12 @@ def client_for(provider: str) -> Any:
         from app.payments.providers.wechatpay_config import wechatpay_config
 
         config = wechatpay_config(settings)
-        return WeChatPayClient(config, _http()) if config else None
+        return WeChatPayClient(config, provider_session()) if config else None
     from app.auth.providers.config import alipay_config
     from app.payments.providers.alipay_pay import AlipayPayClient
 
     config = alipay_config(settings)
-    return AlipayPayClient(config, _http()) if config else None
+    return AlipayPayClient(config, provider_session()) if config else None
 
 
 def _base_url() -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from app.core.provider_errors import ProviderFailure
+
 PROVIDERS: Final = ("wechat", "alipay")
 KINDS: Final = (
     "unavailable",  # down, timeout, connection error, 5xx, "system busy"
@@ -51,7 +53,7 @@ _MESSAGES: Final = {
 }
 
 
-class ProviderError(Exception):
+class ProviderError(ProviderFailure):
     """A login provider call failed.
 
     `provider_code` is the provider's own error code ("40163", "isv.code-invalid") for
@@ -59,32 +61,9 @@ class ProviderError(Exception):
     an authorization code or a URL with a query). Members see `message_en`/`message_zh`.
     """
 
-    def __init__(
-        self,
-        provider: str,
-        kind: str,
-        provider_code: str | None = None,
-        *,
-        detail: str = "",
-    ) -> None:
-        if provider not in _PROVIDER_NAMES:
-            raise ValueError(f"unknown provider {provider!r}")
-        if kind not in _MESSAGES:
-            raise ValueError(f"unknown provider error kind {kind!r}")
-        self.provider = provider
-        self.kind = kind
-        self.provider_code = provider_code
-        self.detail = detail
-        en_name, zh_name = _PROVIDER_NAMES[provider]
-        en, zh = _MESSAGES[kind]
-        self.message_en = en.format(en=en_name, zh=zh_name)
-        self.message_zh = zh.format(en=en_name, zh=zh_name)
-        text = f"{provider} {kind}"
-        if provider_code:
-            text += f" ({provider_code})"
-        if detail:
-            text += f": {detail}"
-        super().__init__(text)
+    PROVIDER_NAMES = _PROVIDER_NAMES
+    MESSAGES = _MESSAGES
+    WHAT = "provider"
 
 
 @dataclass(frozen=True)

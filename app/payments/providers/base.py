@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from app.core.provider_errors import ProviderFailure
+
 PROVIDERS: Final = ("wechatpay", "alipay")
 
 KINDS: Final = (
@@ -62,7 +64,7 @@ _MESSAGES: Final = {
 }
 
 
-class PaymentProviderError(Exception):
+class PaymentProviderError(ProviderFailure):
     """A call to a payment provider failed.
 
     `provider_code` is the provider's own error code ("PARAM_ERROR",
@@ -70,32 +72,9 @@ class PaymentProviderError(Exception):
     logs (never a key, a signature or a full body). Members see `message_en`/`message_zh`.
     """
 
-    def __init__(
-        self,
-        provider: str,
-        kind: str,
-        provider_code: str | None = None,
-        *,
-        detail: str = "",
-    ) -> None:
-        if provider not in _PROVIDER_NAMES:
-            raise ValueError(f"unknown payment provider {provider!r}")
-        if kind not in _MESSAGES:
-            raise ValueError(f"unknown payment provider error kind {kind!r}")
-        self.provider = provider
-        self.kind = kind
-        self.provider_code = provider_code
-        self.detail = detail
-        en_name, zh_name = _PROVIDER_NAMES[provider]
-        en, zh = _MESSAGES[kind]
-        self.message_en = en.format(en=en_name, zh=zh_name)
-        self.message_zh = zh.format(en=en_name, zh=zh_name)
-        text = f"{provider} {kind}"
-        if provider_code:
-            text += f" ({provider_code})"
-        if detail:
-            text += f": {detail}"
-        super().__init__(text)
+    PROVIDER_NAMES = _PROVIDER_NAMES
+    MESSAGES = _MESSAGES
+    WHAT = "payment provider"
 
 
 class NoticeRejected(Exception):
