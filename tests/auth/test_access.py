@@ -57,17 +57,16 @@ def test_staff_routes_refuse_members(client, member_login):
     assert resp.get_json()["error"] == "staff_login_required"
 
 
-def test_a_route_without_a_decision_is_refused(app, connection):
+def test_a_route_without_a_decision_is_refused():
     from flask import Blueprint
+
+    from app import create_app
 
     bp = Blueprint("probe", __name__)
 
     @bp.get("/probe-undecided")
     def undecided():
         return "should not run"
-
-    probe_app = app  # register on a throwaway copy would need a new app; use a fresh one
-    from app import create_app
 
     probe_app = create_app({"DATABASE_URL": "sqlite://"})
     probe_app.register_blueprint(bp)

@@ -48,7 +48,8 @@ def paid_policy(app, standin_app, family, provider_transport, session):
             "/standins/wechatpay/cashier/pay",
             data={**{k: unescape(v) for k, v in fields.items()}, "action": "pay"},
         )
-        assert done.status_code in (200, 302)
+        assert done.status_code == 302
+        assert "/api/v1/payments/return/" + order["id"] in done.headers["Location"]
     finally:
         standin_app.extensions.pop("standin_http", None)
     policies = family.client.get("/api/v1/me/policies").get_json()
