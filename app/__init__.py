@@ -44,7 +44,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["settings"] = settings
 
     from app.auth import sessions
+    from app.admin.routes import blp as admin_blp
     from app.auth.routes import auth_bp
+    from app.claims.routes import blp as claims_blp
+    from app.claims.staff_routes import blp as staff_claims_blp
     from app.core.cli import db_cli
     from app.core.db import Database
     from app.core.security import init_security
@@ -56,12 +59,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.identity import crypto
     from app.identity.cli import keys_cli
     from app.members.routes import blp as me_blp
+    from app.notifications.routes import blp as messages_blp
     from app.payments.personal_routes import blp as personal_account_blp
     from app.payments.routes import blp as pay_blp
     from app.payments.routes import notices as payment_notices
     from app.plans.cli import plans_cli
     from app.plans.routes import blp as plans_blp
     from app.staff.cli import staff_cli
+    from app.staff.console import console as staff_console
     from app.staff.routes import blp as staff_blp
 
     crypto.configure(
@@ -86,6 +91,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(pay_blp)
     api.register_blueprint(personal_account_blp)
     api.register_blueprint(policies_blp)
+    api.register_blueprint(claims_blp)
+    api.register_blueprint(staff_claims_blp)
+    api.register_blueprint(messages_blp)
+    api.register_blueprint(admin_blp)
+    app.register_blueprint(staff_console)
     app.register_blueprint(certificate_pages)
     app.register_blueprint(payment_notices)
     app.register_blueprint(auth_bp)

@@ -74,6 +74,17 @@ class Settings:
     ratelimit_staff_login: str = "5 per minute"  # RATELIMIT_STAFF_LOGIN: staff password tries
     session_idle_minutes: int = 30  # SESSION_IDLE_MINUTES
     session_absolute_hours: int = 7 * 24  # SESSION_ABSOLUTE_HOURS
+    # claim documents (app/documents/storage.py): local directory by default, S3 when set
+    document_storage: str = ""  # DOCUMENT_STORAGE: local | s3 (default: s3 if S3_BUCKET)
+    document_dir: str = str(REPO_ROOT / "instance" / "documents")  # DOCUMENT_DIR
+    document_max_bytes: int = 15 * 1024 * 1024  # DOCUMENT_MAX_BYTES: per uploaded file
+    documents_per_claim: int = 50  # DOCUMENTS_PER_CLAIM
+    s3_bucket: str = ""  # S3_BUCKET
+    s3_endpoint_url: str = ""  # S3_ENDPOINT_URL (OSS, COS, MinIO; empty for AWS)
+    s3_region: str = ""  # S3_REGION
+    # member notifications besides the message centre: logging | wechat
+    notify_channel: str = "logging"  # NOTIFY_CHANNEL
+    wechat_subscribe_template_id: str = ""  # WECHAT_SUBSCRIBE_TEMPLATE_ID (claim status)
 
     @property
     def is_production(self) -> bool:
@@ -122,6 +133,15 @@ class Settings:
             ratelimit_staff_login=env.get("RATELIMIT_STAFF_LOGIN", "5 per minute"),
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=int(env.get("SESSION_ABSOLUTE_HOURS", str(7 * 24))),
+            document_storage=env.get("DOCUMENT_STORAGE", ""),
+            document_dir=env.get("DOCUMENT_DIR") or str(REPO_ROOT / "instance" / "documents"),
+            document_max_bytes=int(env.get("DOCUMENT_MAX_BYTES", str(15 * 1024 * 1024))),
+            documents_per_claim=int(env.get("DOCUMENTS_PER_CLAIM", "50")),
+            s3_bucket=env.get("S3_BUCKET", ""),
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL", ""),
+            s3_region=env.get("S3_REGION", ""),
+            notify_channel=env.get("NOTIFY_CHANNEL", "logging"),
+            wechat_subscribe_template_id=env.get("WECHAT_SUBSCRIBE_TEMPLATE_ID", ""),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:

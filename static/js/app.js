@@ -47,6 +47,10 @@ route("/family", lazy("family_title", () => import("./screens/family.js")));
 route("/enroll", lazy("enroll_title", () => import("./screens/enroll.js")));
 route("/orders/:id", lazy("order_title", () => import("./screens/order.js")));
 route("/policies", lazy("policies_title", () => import("./screens/policies.js")));
+route("/claims", lazy("claims_title", () => import("./screens/claims.js")));
+route("/claims/new", lazy("claim_new_title", () => import("./screens/claim-new.js")));
+route("/claims/:id", lazy("claim_title", () => import("./screens/claim.js")));
+route("/messages", lazy("messages_title", () => import("./screens/messages.js")));
 notFound({
   titleKey: "not_found_title",
   render(outlet) {
@@ -64,7 +68,7 @@ const NAV = [
     icon: "M6 3h12v18H6zM9 7h6M9 11h1M14 11h1M9 15h1M14 15h1M9 18h1M14 18h1" },
   { path: "/enroll", also: ["/orders/:id"], key: "nav_enroll", testid: "nav-enroll",
     icon: "M12 3 4.5 6v5.5c0 4.6 3.2 8.3 7.5 9.5 4.3-1.2 7.5-4.9 7.5-9.5V6zM8.8 12.2l2.2 2.2 4.3-4.4" },
-  { path: "/me", also: ["/verify", "/family", "/policies"], key: "nav_me", testid: "nav-me",
+  { path: "/me", also: ["/verify", "/family", "/policies", "/claims", "/claims/new", "/claims/:id", "/messages"], key: "nav_me", testid: "nav-me",
     icon: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4.5 20.5c.8-3.6 3.9-5.5 7.5-5.5s6.7 1.9 7.5 5.5" },
 ];
 

@@ -260,6 +260,10 @@ const STRINGS = {
     paid_at: "支付时间",
     order_number: "订单号",
     policies_title: "我的保单",
+    claims_title: "我的理赔",
+    claim_new_title: "申请理赔",
+    claim_title: "理赔详情",
+    messages_title: "消息中心",
     policies_empty: "您还没有保单。",
     policy_number: "保单号",
     insured_person: "被保险人",
@@ -535,6 +539,10 @@ const STRINGS = {
     paid_at: "Paid at",
     order_number: "Order no.",
     policies_title: "My policies",
+    claims_title: "My claims",
+    claim_new_title: "New claim",
+    claim_title: "Claim",
+    messages_title: "Messages",
     policies_empty: "You have no policy yet.",
     policy_number: "Policy no.",
     insured_person: "Insured",
@@ -560,6 +568,14 @@ const STRINGS = {
 };
 
 export const LANGS = ["zh", "en"];
+
+// Screens loaded lazily bring their own strings: addStrings({zh: {...}, en: {...}}).
+export function addStrings(more) {
+  Object.keys(more).forEach((lang) => {
+    if (STRINGS[lang]) Object.assign(STRINGS[lang], more[lang]);
+  });
+}
+
 const HTML_LANG = { zh: "zh-CN", en: "en" };
 
 let current = readPref("lang") === "en" ? "en" : "zh";
