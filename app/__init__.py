@@ -43,8 +43,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["settings"] = settings
 
-    from app.auth import sessions
     from app.admin.routes import blp as admin_blp
+    from app.auth import sessions
     from app.auth.routes import auth_bp
     from app.claims.routes import blp as claims_blp
     from app.claims.staff_routes import blp as staff_claims_blp
@@ -75,6 +75,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         )
     )
     Database(settings.database_url).init_app(app)
+    from app.documents import storage_from_settings
+
+    app.extensions["document_storage"] = storage_from_settings(settings)
     app.config.update(
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,

@@ -61,9 +61,15 @@ def standin_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, standin_db: str) -> Iterator[Flask]:
+def document_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("documents"))
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, standin_db: str, document_dir: str) -> Iterator[Flask]:
     application = create_app(
         {
+            "DOCUMENT_DIR": document_dir,
             "DATABASE_URL": database_url,
             "APP_ENV": "test",
             "DEV_STANDINS": True,

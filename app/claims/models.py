@@ -100,7 +100,7 @@ class ClaimDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    has_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)

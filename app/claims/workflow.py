@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.core.errors import DomainError
 from app.rules.terms import Text
 
 
@@ -103,7 +104,7 @@ ACTOR_NAMES: Mapping[ActorKind, Text] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(DomainError):
     """The action is not allowed from this status for this actor (HTTP 409)."""
 
     code = "illegal_transition"
@@ -123,7 +124,7 @@ class IllegalTransition(Exception):
         super().__init__(self.message_en)
 
 
-class ReasonRequired(ValueError):
+class ReasonRequired(DomainError, ValueError):
     """Reject and request_info need a reason the member can read (HTTP 422)."""
 
     code = "reason_required"

@@ -87,12 +87,32 @@ def _commit_on_success(response: Any) -> Any:
     ok = response.status_code < 400
     if session is not None:
         if ok:
-            session.commit()
+            try:
+                session.commit()
+            except Exception:
+                _undo_outside_writes()
+                raise
         else:
             session.rollback()
     if not ok:
         g.pop("after_commit", None)
+        _undo_outside_writes()
+    g.pop("on_rollback", None)
     return response
+
+
+def on_rollback(undo: Any) -> None:
+    """Run `undo()` if the request's transaction does not commit: for writes outside the
+    database (a stored file) that must not outlive their rows."""
+    g.setdefault("on_rollback", []).append(undo)
+
+
+def _undo_outside_writes() -> None:
+    for undo in g.pop("on_rollback", None) or []:
+        try:
+            undo()
+        except Exception:
+            logging.getLogger(__name__).exception("undo after rollback failed")
 
 
 def after_commit(work: Any) -> None:

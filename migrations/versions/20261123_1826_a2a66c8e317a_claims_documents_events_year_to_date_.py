@@ -1,8 +1,8 @@
 """claims documents events year to date audit messages
 
-Revision ID: e7cc629c594b
+Revision ID: a2a66c8e317a
 Revises: e406c4515d56
-Create Date: 2026-11-23 18:21:57.541538+00:00
+Create Date: 2026-11-23 18:26:18.425884+00:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 import app.core.db
 
-revision: str = "e7cc629c594b"
+revision: str = "a2a66c8e317a"
 down_revision: str | None = "e406c4515d56"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -149,7 +149,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("content_type", sa.String(length=64), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
-        sa.Column("has_thumbnail", sa.Boolean(), nullable=False),
+        sa.Column("thumbnail_sha256", sa.String(length=64), nullable=True),
         sa.Column("width", sa.Integer(), nullable=True),
         sa.Column("height", sa.Integer(), nullable=True),
         sa.Column("pages", sa.Integer(), nullable=True),

@@ -1,0 +1,95 @@
+"""Serving and receiving claim files over HTTP (shared by the member and staff routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, current_app, request
+
+from app.claims import service
+from app.claims.models import Claim, ClaimDocument
+from app.documents import Storage
+from app.documents.storage import DocumentNotStored, key_for
+
+SERVED_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
+
+UPLOAD_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/heic": {"schema": {"type": "string", "format": "binary"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+FILE_DOC: dict[str, Any] = {
+    "responses": {
+        "200": {
+            "description": "The file (images inline, PDFs as attachments).",
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    }
+}
+
+
+def storage() -> Storage:
+    found: Storage = current_app.extensions["document_storage"]
+    return found
+
+
+def receive(
+    db: Any, claim: Claim, kind: str, filename: str | None, uploaded_by: str
+) -> service.Upload:
+    """The request body is the file. A declared length over the limit is refused (413)
+    before a byte is read; without a length, reading stops at the limit."""
+    settings = current_app.extensions["settings"]
+    request.max_content_length = settings.document_max_bytes + 1  # our check answers first
+    return service.add_document(
+        db,
+        storage(),
+        claim,
+        kind=kind,
+        filename=filename,
+        stream=request.stream,
+        declared_length=request.content_length,
+        max_bytes=settings.document_max_bytes,
+        max_documents=settings.documents_per_claim,
+        uploaded_by=uploaded_by,
+    )
+
+
+def send(doc: ClaimDocument, variant: str | None) -> Response:
+    """The stored bytes with a fixed, safe content type: never sniffed, never run."""
+    thumb = variant == "thumbnail"
+    sha = doc.thumbnail_sha256 if thumb else doc.sha256
+    if sha is None:
+        raise service.DocumentNotFound("This document has no thumbnail.", "该材料没有缩略图。")
+    try:
+        data = storage().get(key_for(sha))
+    except DocumentNotStored as exc:
+        raise service.DocumentNotFound("The file is not available.", "文件暂时无法获取。") from exc
+    content_type = "image/jpeg" if thumb else doc.content_type
+    if content_type not in SERVED_TYPES:
+        content_type = "application/octet-stream"
+    disposition = "attachment" if content_type == "application/pdf" else "inline"
+    name = ("thumb-" if thumb else "") + (doc.filename or doc.id)
+    if content_type == "application/pdf" and not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name)
+    response = Response(data, mimetype=content_type)
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

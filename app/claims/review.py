@@ -1,0 +1,277 @@
+"""Claims, staff side: the review queue, the actions, adjudication with the year-to-date
+accumulators, and the audit log of staff views.
+
+Approval locks the policy row (the person's year) before reading the accumulators, so two
+approvals for the same person run one after the other: the second sees what the first
+used of the deductible and the caps. Every action locks the claim row first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import StaffUser
+from app.claims import service, workflow
+from app.claims.models import AuditEntry, Claim, YearToDate
+from app.claims.workflow import Action, ActorKind, RejectReason, Status
+from app.core import clock
+from app.core.errors import ValidationFailed
+from app.enrollment.models import Policy
+from app.plans.models import Plan
+from app.rules.payout import PayoutResult
+from app.rules.terms import Text
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def actor_kind(staff: StaffUser) -> ActorKind:
+    return ActorKind.ADMIN if "admin" in staff.role_list else ActorKind.REVIEWER  # type: ignore[attr-defined]
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+def audit(
+    db: Session,
+    staff: StaffUser,
+    action: str,
+    object_type: str,
+    object_id: str,
+    claim_id: str | None,
+    ip: str = "",
+    user_agent: str = "",
+) -> None:
+    """A staff user saw a document or personal data: written in the request's transaction
+    (a view that fails to answer writes nothing, a view that answers is always logged)."""
+    db.add(
+        AuditEntry(
+            at=clock.now(),
+            staff_id=staff.id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            claim_id=claim_id,
+            ip=ip[:64],
+            user_agent=user_agent[:256],
+        )
+    )
+    db.flush()
+
+
+def audit_log(
+    db: Session, claim_id: str | None, staff_id: str | None, page: int, per_page: int
+) -> tuple[list[AuditEntry], int]:
+    stmt = select(AuditEntry)
+    if claim_id:
+        stmt = stmt.where(AuditEntry.claim_id == claim_id)
+    if staff_id:
+        stmt = stmt.where(AuditEntry.staff_id == staff_id)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(
+        stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+# --- queue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    plan: str | None = None
+    claim_type: str | None = None
+    sla_due_before: date | None = None
+    overdue: bool | None = None
+    duplicate: bool | None = None
+
+
+def _local_midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time(), LOCAL).astimezone(ZoneInfo("UTC"))
+
+
+def queue(db: Session, flt: QueueFilter, page: int, per_page: int) -> tuple[list[Claim], int]:
+    """Filed claims (drafts are the member's own business), the most urgent first."""
+    stmt: Select[Any] = select(Claim).where(Claim.status != Status.DRAFT.value)
+    if flt.status:
+        stmt = stmt.where(Claim.status == flt.status)
+    if flt.plan:
+        stmt = stmt.where(Claim.plan_id.in_(select(Plan.id).where(Plan.code == flt.plan)))
+    if flt.claim_type:
+        stmt = stmt.where(Claim.claim_type == flt.claim_type)
+    if flt.sla_due_before is not None:
+        # due before the end of that local day
+        stmt = stmt.where(
+            Claim.sla_due_at < _local_midnight_utc(flt.sla_due_before + timedelta(days=1))
+        )
+    if flt.overdue is True:
+        stmt = stmt.where(Claim.sla_due_at < clock.now())
+    elif flt.overdue is False:
+        stmt = stmt.where((Claim.sla_due_at.is_(None)) | (Claim.sla_due_at >= clock.now()))
+    if flt.duplicate is not None:
+        stmt = stmt.where(Claim.duplicate_flag.is_(flt.duplicate))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(
+        stmt.order_by(Claim.sla_due_at.is_(None), Claim.sla_due_at, Claim.submitted_at, Claim.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+def get_claim(db: Session, claim_id: str, *, lock: bool = False) -> Claim:
+    if lock:
+        return service.lock_claim(db, claim_id)
+    claim = db.get(Claim, claim_id)
+    if claim is None:
+        raise service.ClaimNotFound()
+    return claim
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+def start_review(db: Session, staff: StaffUser, claim_id: str) -> Claim:
+    claim = get_claim(db, claim_id, lock=True)
+    service.change_status(db, claim, Action.START_REVIEW, actor_kind(staff), staff.id)
+    return claim
+
+
+def request_info(
+    db: Session, staff: StaffUser, claim_id: str, kinds: list[str], note: str
+) -> Claim:
+    claim = get_claim(db, claim_id, lock=True)
+    workflow.transition(Status(claim.status), Action.REQUEST_INFO, actor_kind(staff))
+    _, terms = service.plan_terms(db, claim.plan_id)
+    claim_type = service.claim_type_of(terms, claim.claim_type)
+    names = {item.kind: item.name for item in claim_type.documents}
+    unknown = [k for k in kinds if k not in names]
+    if unknown or not kinds:
+        raise ValidationFailed(
+            f"Name the documents from this claim's checklist: {', '.join(sorted(names))}.",
+            f"请从本理赔的材料清单中选择需要补充的材料：{'、'.join(sorted(names))}。",
+            code="unknown_kind",
+            errors={"json": {"kinds": unknown or ["at least one"]}},
+        )
+    note = note.strip()
+    wanted = list(dict.fromkeys(kinds))
+    reason = Text(
+        "请补充：" + "、".join(names[k].zh for k in wanted) + (f"（{note}）" if note else ""),
+        "Please add: " + ", ".join(names[k].en for k in wanted) + (f" ({note})" if note else ""),
+    )
+    claim.info_request = {"kinds": wanted, "note": note}
+    service.change_status(
+        db,
+        claim,
+        Action.REQUEST_INFO,
+        actor_kind(staff),
+        staff.id,
+        reason=reason,
+        data={"kinds": wanted, "note": note},
+    )
+    return claim
+
+
+def lock_year(db: Session, policy_id: str) -> YearToDate:
+    """Lock the person's year (the policy row) and return its accumulators row."""
+    fresh = {"populate_existing": True}
+    db.scalar(
+        select(Policy).where(Policy.id == policy_id).with_for_update().execution_options(**fresh)
+    )
+    row = db.scalar(
+        select(YearToDate)
+        .where(YearToDate.policy_id == policy_id)
+        .with_for_update()
+        .execution_options(**fresh)
+    )
+    if row is None:
+        row = YearToDate(
+            policy_id=policy_id,
+            deductible_used={},
+            paid={},
+            overall_paid_fen=0,
+            approved_claims=0,
+            updated_at=clock.now(),
+        )
+        db.add(row)
+        db.flush()
+    return row
+
+
+def adjudicate(
+    db: Session, claim: Claim, expenses: list[dict[str, Any]]
+) -> tuple[PayoutResult, dict[str, Any]]:
+    """The engine's result for the verified expenses with the person's year to date now
+    (exactly the estimate's call); also returns the year to date it started from."""
+    policy = db.get(Policy, claim.policy_id)
+    assert policy is not None
+    _, terms = service.plan_terms(db, claim.plan_id)
+    ytd = service.year_to_date(db, policy.id)
+    result = service.run_engine(
+        terms, service.claim_type_of(terms, claim.claim_type), policy.tier, expenses, ytd
+    )
+    return result, service.ytd_view(ytd)
+
+
+def approve(db: Session, staff: StaffUser, claim_id: str, expenses: list[dict[str, Any]]) -> Claim:
+    claim = get_claim(db, claim_id, lock=True)
+    workflow.transition(Status(claim.status), Action.APPROVE, actor_kind(staff))
+    year = lock_year(db, claim.policy_id)
+    expenses = service.clean_expenses(expenses)
+    result, before = adjudicate(db, claim, expenses)
+    from app.plans import presenters
+
+    after = result.year_to_date_after
+    year.deductible_used = dict(after.deductible_used_fen)
+    year.paid = dict(after.paid_fen)
+    year.overall_paid_fen = after.overall_paid_fen
+    year.approved_claims = year.approved_claims + 1
+    year.updated_at = clock.now()
+    claim.verified_expenses = expenses
+    claim.decision = {**presenters.payout_result(result), "year_to_date_before": before}
+    claim.payout_fen = result.total_payout_fen
+    service.change_status(
+        db,
+        claim,
+        Action.APPROVE,
+        actor_kind(staff),
+        staff.id,
+        data={"payout_fen": result.total_payout_fen},
+    )
+    return claim
+
+
+def reject(
+    db: Session, staff: StaffUser, claim_id: str, reason_code: str, detail: str | None
+) -> Claim:
+    claim = get_claim(db, claim_id, lock=True)
+    workflow.transition(Status(claim.status), Action.REJECT, actor_kind(staff))
+    code = RejectReason(reason_code)
+    reason = workflow.reject_reason_text(code, detail)
+    claim.reject_reason = code.value
+    claim.reject_detail = (detail or "").strip() or None
+    service.change_status(db, claim, Action.REJECT, actor_kind(staff), staff.id, reason=reason)
+    return claim
+
+
+def mark_paid(db: Session, staff: StaffUser, claim_id: str, bank_reference: str) -> Claim:
+    claim = get_claim(db, claim_id, lock=True)
+    workflow.transition(Status(claim.status), Action.MARK_PAID, actor_kind(staff))
+    claim.bank_reference = bank_reference.strip()
+    service.change_status(
+        db,
+        claim,
+        Action.MARK_PAID,
+        actor_kind(staff),
+        staff.id,
+        data={"bank_reference": claim.bank_reference},
+    )
+    return claim
