@@ -7,7 +7,7 @@ FLASK  := $(PY) -m flask --app app.wsgi
 
 export DEV_STANDINS ?= 1
 
-.PHONY: run test lint format install install-test chromium test-postgres bench clean
+.PHONY: totp run test lint format install install-test chromium test-postgres bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) plans load-samples
 	$(FLASK) roster fake 2000 --seed 1 --import
+	$(FLASK) demo seed
 	PORT=$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py app.wsgi:app
+
+# the demo reviewer's current one-time code (make run prints the account)
+totp: install
+	@$(FLASK) staff totp demo-reviewer
 
 # Debian's Chromium for the browser tests: installed with apt when missing and we are
 # root (or CI=true with passwordless sudo); otherwise the browser tests skip and say why.

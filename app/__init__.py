@@ -124,6 +124,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(orders_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(plans_cli)
+    from app.demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)
     from app.roster.cli import roster_cli
 
     app.cli.add_command(roster_cli)

@@ -38,3 +38,26 @@ def create_cmd(username: str, roles: tuple[str, ...], display_name: str, passwor
     click.echo(f"created {username} ({','.join(sorted(set(roles)))})")
     click.echo(f"TOTP secret: {created.totp_secret}")
     click.echo(f"authenticator URI: {created.provisioning_uri}")
+
+
+@staff_cli.command("totp")
+@click.argument("username")
+def totp_cmd(username: str) -> None:
+    """Print a staff user's current one-time code (development only: in production the
+    secret lives in the user's authenticator app)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from app.auth.models import StaffUser
+    from app.core import clock
+    from app.staff import passwords
+
+    if current_app.extensions["settings"].is_production:
+        click.echo("error: not available in production", err=True)
+        sys.exit(2)
+    user = get_session().scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        click.echo(f"error: no staff user {username}", err=True)
+        sys.exit(2)
+    step = passwords.totp_step(clock.now().timestamp())
+    click.echo(passwords.totp_at(user.totp_secret, step))
