@@ -110,11 +110,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if settings.dev_standins:
         from app.standins.alipay_pay import alipay_pay_bp
         from app.standins.routes import standins_bp
+        from app.standins.wechat_messages import wechat_messages_bp
         from app.standins.wechatpay import wechatpay_bp
 
         app.register_blueprint(standins_bp)
         app.register_blueprint(wechatpay_bp)
         app.register_blueprint(alipay_pay_bp)
+        app.register_blueprint(wechat_messages_bp)
     init_web(app)
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)

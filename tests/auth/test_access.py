@@ -15,9 +15,11 @@ PUBLIC_ALLOWED = (
     "standins.",
     "standins_wechatpay.",
     "standins_alipay_pay.",
+    "standins_wechat_messages.",
     "payments.wechatpay_notify",
     "payments.alipay_notify",
     "payments.payment_return",
+    "staff_console.",  # the console's page; its data is behind the staff API
 )
 
 
