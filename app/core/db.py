@@ -45,7 +45,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock at the start (waiting up to busy_timeout), so a
+            # transaction that reads and then writes (an audited view, any POST) never fails
+            # with "database is locked" when another one wrote meanwhile; SQLite serialises
+            # writers anyway, and production runs on PostgreSQL
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
