@@ -191,7 +191,9 @@ def detail(db: Session, claim: Claim, *, staff: bool = False) -> dict[str, Any]:
                 "action": e.action.value,
                 "from_status": e.from_status.value,
                 "to_status": e.to_status.value,
-                "text": text(workflow.timeline_text(e)),
+                "text": text(
+                    workflow.staff_timeline_text(e) if staff else workflow.timeline_text(e)
+                ),
                 "reason": text(e.reason) if e.reason else None,
             }
             for e in events
@@ -232,8 +234,12 @@ def detail(db: Session, claim: Claim, *, staff: bool = False) -> dict[str, Any]:
 
 
 def staff_summary(db: Session, claim: Claim) -> dict[str, Any]:
+    out = summary(db, claim)
+    person = db.get(InsuredPerson, claim.person_id)
+    assert person is not None
     return {
-        **summary(db, claim),
+        **out,
+        "person": {**out["person"], "name": person.name},
         "duplicate_flag": claim.duplicate_flag,
         "sla": sla_view(service.clocks(db, claim)),
         "sla_due_at": claim.sla_due_at,

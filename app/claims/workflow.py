@@ -266,3 +266,25 @@ def timeline_text(event: Event) -> Text:
     if r is None:
         return text
     return Text(f"{text.zh}：{r.zh}", f"{text.en}: {r.en}")
+
+
+_STAFF_ACTORS: Mapping[ActorKind, Text] = {
+    M: Text("会员", "The member"),
+    R: Text("审核员", "A reviewer"),
+    A: Text("工作人员", "A staff member"),
+    SYS: Text("系统", "The system"),
+}
+
+
+def staff_timeline_text(event: Event) -> Text:
+    """The same event told to staff (the member's sentence says "you")."""
+    who = _STAFF_ACTORS[event.actor_kind]
+    action = ACTION_NAMES[event.action]
+    status = STATUS_NAMES[event.to_status]
+    text = Text(
+        f"{who.zh}{action.zh}了理赔申请（→{status.zh}）",
+        f"{who.en}: {event.action.value.replace('_', ' ')} → {status.en}",
+    )
+    if event.reason is None:
+        return text
+    return Text(f"{text.zh}：{event.reason.zh}", f"{text.en}: {event.reason.en}")
