@@ -1,6 +1,8 @@
 // Entry point: preferences, top bar, navigation and routes.
 import { h, icon, replace } from "./dom.js";
-import { getLang, htmlLang, onLangChange, setLang, t } from "./i18n.js";
+import { addStrings, getLang, htmlLang, onLangChange, setLang, t } from "./i18n.js";
+import { get } from "./api.js";
+import { mayBeLoggedIn, onMemberChange } from "./account.js";
 import { initElder, isElder, setElder } from "./prefs.js";
 import { currentRoute, notFound, rerender, route, startRouter } from "./router.js";
 import { showLoading } from "./ui.js";
@@ -72,6 +74,60 @@ const NAV = [
     icon: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4.5 20.5c.8-3.6 3.9-5.5 7.5-5.5s6.7 1.9 7.5 5.5" },
 ];
 
+// --- the unread badge on the "我的" tab ---------------------------------------------------
+addStrings({
+  zh: { nav_unread_label: "{n} 条未读消息" },
+  en: { nav_unread_label: "{n} unread messages" },
+});
+
+let unread = 0;
+let unreadAsk = 0;
+let unreadRefused = false; // a 401: not asked again until the login state changes
+
+function unreadBadge() {
+  if (!unread) return null;
+  return h("span", { class: "nav-badge", testid: "nav-unread", "data-unread": String(unread) },
+    h("span", { "aria-hidden": "true", text: unread > 99 ? "99+" : String(unread) }),
+    h("span", { class: "visually-hidden", text: t("nav_unread_label", { n: unread }) }));
+}
+
+function setUnread(n) {
+  unread = typeof n === "number" && n > 0 ? n : 0;
+  const tab = nav.querySelector('[data-testid="nav-me"]');
+  if (!tab) return;
+  const old = tab.querySelector('[data-testid="nav-unread"]');
+  if (old) old.remove();
+  const badge = unreadBadge();
+  if (badge) tab.appendChild(badge);
+}
+
+// Asked on every route change while (perhaps) logged in; a 401 or a network error is
+// quietly ignored (the badge is a hint, not a screen of its own).
+function refreshUnread() {
+  const ask = ++unreadAsk;
+  if (unreadRefused || !mayBeLoggedIn()) {
+    setUnread(0);
+    return;
+  }
+  get("/api/v1/me/messages/unread").then((answer) => {
+    if (ask === unreadAsk) setUnread(answer.unread);
+  }, (err) => {
+    if (!err || err.status !== 401) return;
+    unreadRefused = true;
+    if (ask === unreadAsk) setUnread(0);
+  });
+}
+
+onMemberChange(() => {
+  unreadRefused = false;
+  refreshUnread();
+});
+// The message centre announces its changes (read one, read all).
+window.addEventListener("hmb-unread", (ev) => {
+  unreadAsk += 1; // an answer still on its way is older than this
+  setUnread(ev.detail ? ev.detail.unread : 0);
+});
+
 const topbar = document.getElementById("topbar");
 const nav = document.getElementById("nav");
 const main = document.getElementById("main");
@@ -107,7 +163,7 @@ function drawChrome() {
     return h("li", null, h("a", {
       href: "#" + item.path, testid: item.testid, class: active ? "is-active" : null,
       "aria-current": active ? "page" : null,
-    }, icon(item.icon), h("span", { text: t(item.key) })));
+    }, icon(item.icon), h("span", { text: t(item.key) }), item.path === "/me" ? unreadBadge() : null));
   })));
   const screen = route && route.screen;
   document.title = screen && screen.titleKey && screen.titleKey !== "app_name"
@@ -133,4 +189,7 @@ onLangChange(() => {
 window.addEventListener("pageshow", (ev) => {
   if (ev.persisted) rerender();
 });
-startRouter(main, drawChrome);
+startRouter(main, () => {
+  drawChrome();
+  refreshUnread();
+});

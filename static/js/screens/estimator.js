@@ -14,7 +14,8 @@ let V = null; // the elements of the current drawing
 let mounted = false;
 
 const TIER_HINTS = { standard: "tier_hint_standard", pre_existing: "tier_hint_pre_existing" };
-const PARSE_ERRORS = {
+// parseYuan's error -> the message key (shared with the claim form)
+export const PARSE_ERRORS = {
   empty: "err_amount_format",
   format: "err_amount_format",
   decimals: "err_amount_decimals",
@@ -293,16 +294,22 @@ function searchText(d) {
   return normalize(parts.join(" "));
 }
 
-function matchDrugs(plan, query) {
+// The drugs of a list whose names, brand, indication or code hold every word of `query`.
+export function searchDrugs(drugs, query) {
   const terms = String(query || "").split(/[\s,，、]+/).map(normalize).filter(Boolean);
   if (!terms.length) return [];
-  return (plan.special_drugs || []).filter((d) => {
+  return (drugs || []).filter((d) => {
     const hay = searchText(d);
     return terms.every((term) => hay.indexOf(term) >= 0);
   });
 }
 
-function drugLabel(d) {
+function matchDrugs(plan, query) {
+  return searchDrugs(plan.special_drugs, query);
+}
+
+// "阿基仑赛注射液（奕凯达）"
+export function drugLabel(d) {
   const brand = pick(d.brand);
   if (!brand) return pick(d.generic_name);
   return getLang() === "zh" ? pick(d.generic_name) + "（" + brand + "）" : pick(d.generic_name) + " (" + brand + ")";
@@ -581,6 +588,32 @@ function figure(label, value) {
   return h("div", { class: "figure" }, h("dt", { text: label }), h("dd", { text: value }));
 }
 
+// One payout line (shared with the claim screens): what counts, the deductible applied,
+// the ratio, the payout, a cap reached and the explanation. `name`: the liability's name.
+export function payoutLineView(line, name, testid) {
+  const cap = capKind(line);
+  const noDeductible = "deductible_group" in line && !line.deductible_group;
+  return h("article", { class: "line", testid: testid || "estimate-line-" + line.liability },
+    h("h3", { class: "line-head" },
+      h("span", { text: name }),
+      h("strong", { testid: "line-payout", text: money(line.payout_fen) })),
+    h("dl", { class: "figures" },
+      figure(t("line_eligible"), money(line.eligible_fen)),
+      figure(t("line_deductible"), noDeductible ? t("no_deductible") : money(line.deductible_applied_fen)),
+      figure(t("line_ratio"), percent(line.ratio_bp))),
+    cap ? h("p", { class: "capped", testid: "line-capped",
+      text: t(cap === "overall" ? "capped_overall" : "capped_liability") }) : null,
+    h("p", { class: "explanation", testid: "line-explanation", text: pick(line.explanation) }));
+}
+
+// The calculation step by step, folded.
+export function stepsView(steps, testid) {
+  if (!steps || !steps.length) return null;
+  return h("details", { class: "steps", testid: testid || "explanations" },
+    h("summary", { text: t("steps_title", { n: steps.length }) }),
+    h("ol", null, steps.map((s) => h("li", { "data-code": s.code, text: pick(s) }))));
+}
+
 function resultView(plan, r) {
   const liabilities = byCode(plan.liabilities);
   const groups = byCode(plan.deductible_groups);
@@ -602,19 +635,7 @@ function resultView(plan, r) {
     r.summary ? h("p", { class: "summary", testid: "estimate-summary", text: pick(r.summary) }) : null,
     (r.lines || []).map((line) => {
       const l = liabilities[line.liability];
-      const cap = capKind(line);
-      return h("article", { class: "line", testid: "estimate-line-" + line.liability },
-        h("h3", { class: "line-head" },
-          h("span", { text: l ? pick(l.name) : line.liability }),
-          h("strong", { testid: "line-payout", text: money(line.payout_fen) })),
-        h("dl", { class: "figures" },
-          figure(t("line_eligible"), money(line.eligible_fen)),
-          figure(t("line_deductible"), line.deductible_group
-            ? money(line.deductible_applied_fen) : t("no_deductible")),
-          figure(t("line_ratio"), percent(line.ratio_bp))),
-        cap ? h("p", { class: "capped", testid: "line-capped",
-          text: t(cap === "overall" ? "capped_overall" : "capped_liability") }) : null,
-        h("p", { class: "explanation", testid: "line-explanation", text: pick(line.explanation) }));
+      return payoutLineView(line, l ? pick(l.name) : line.liability);
     }),
     r.not_covered && r.not_covered.length ? h("div", { class: "not-covered", testid: "not-covered" },
       h("h3", { text: t("not_covered_title") }),
@@ -629,9 +650,7 @@ function resultView(plan, r) {
       text: t("deductible_left", {
         group: groups[code] ? pick(groups[code].name) : code, amount: money(r.deductible_remaining_fen[code]),
       }) })),
-    steps.length ? h("details", { class: "steps", testid: "explanations" },
-      h("summary", { text: t("steps_title", { n: steps.length }) }),
-      h("ol", null, steps.map((s) => h("li", { "data-code": s.code, text: pick(s) })))) : null,
+    stepsView(steps),
     h("p", { class: "muted small", text: t("disclaimer") }),
   ];
 }

@@ -2,7 +2,7 @@
 // details once verified), the linked logins with a button to link the other
 // provider, and logout.
 import { h, icon, replace } from "../dom.js";
-import { t } from "../i18n.js";
+import { addStrings, t } from "../i18n.js";
 import { PROVIDERS, cachedMember, loadMember, loginUrl, logout, takeFlash } from "../account.js";
 import { formatDate, formatInstantDate } from "../format.js";
 import { card, errorBox, showError, showLoading } from "../ui.js";
@@ -12,6 +12,11 @@ const PROVIDER_ICONS = {
   wechat: "M4 5h16v11H10l-4 4v-4H4z",
   alipay: "M3 7h18v12H3zM3 7l3-3h12l3 3M15 13h3",
 };
+
+addStrings({
+  zh: { me_services_title: "理赔与消息" },
+  en: { me_services_title: "Claims and messages" },
+});
 
 let notice = null; // "verified" | "logged_out": shown until the member leaves the screen
 let mounted = false;
@@ -86,6 +91,17 @@ function enrollLinks(member) {
       link("#/policies", "policies_title", "me-policies", false)));
 }
 
+// Claims (for a verified member: claims need the family's policies) and the message centre.
+function services(member) {
+  const link = (href, key, testid) => h("a", {
+    class: "btn btn-block btn-secondary", href: href, testid: testid, text: t(key),
+  });
+  return card(t("me_services_title"), "me-services",
+    h("div", { class: "actions" },
+      member.verified ? link("#/claims", "claims_title", "me-claims") : null,
+      link("#/messages", "messages_title", "me-messages")));
+}
+
 function identities(member) {
   const list = member.identities || [];
   const have = {};
@@ -154,7 +170,8 @@ export default {
         });
       });
       replace(outlet, h("div", { class: "screen", testid: "me" },
-        noticeBox(), profile(member), realName(member), enrollLinks(member), identities(member), problem,
+        noticeBox(), profile(member), realName(member), enrollLinks(member), services(member), identities(member),
+        problem,
         out));
     }
 
