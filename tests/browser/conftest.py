@@ -85,8 +85,10 @@ def _run_cli(args: list[str], env: dict[str, str]) -> None:
 
 
 @contextmanager
-def _serve(tmp: Path) -> Iterator[str]:
-    """A server on a free port with its own database in `tmp`; yields its base URL."""
+def _serve(tmp: Path, demo: bool = False) -> Iterator[str]:
+    """A server on a free port with its own database in `tmp`; yields its base URL.
+    `demo`: also `flask demo seed` (app/demo/seed.py) after the roster import, as
+    `make run` does: the plan demo-running, the demo family with its claims, demo-reviewer."""
     port = _free_port()
     env = {
         **os.environ,
@@ -105,6 +107,8 @@ def _serve(tmp: Path) -> Iterator[str]:
     _run_cli(["db", "upgrade"], env)
     _run_cli(["plans", "load-samples"], env)
     _run_cli(["roster", "fake", "50", "--seed", "1", "--import"], env)
+    if demo:
+        _run_cli(["demo", "seed"], env)
 
     command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app.wsgi:app"]
 
