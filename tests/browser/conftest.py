@@ -43,6 +43,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
 PHONE = {
     "viewport": {"width": 360, "height": 640},
     "device_scale_factor": 2,
@@ -215,6 +216,20 @@ def page(browser: Any, console: Console) -> Iterator[Any]:
     """A fresh phone (own cookies and storage) at 360×640."""
     # The phone's clock is in New York on purpose: dates must show in the plan's timezone.
     context = browser.new_context(**PHONE, locale="zh-CN", timezone_id="America/New_York")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.on("console", console.on_console)
+    tab.on("pageerror", console.on_page_error)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def desk(browser: Any, console: Console) -> Iterator[Any]:
+    """A fresh desktop tab (own cookies) at 1366×900, in Chinese: the staff console."""
+    context = browser.new_context(**DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.on("console", console.on_console)

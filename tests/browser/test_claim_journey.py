@@ -51,7 +51,6 @@ pytest.importorskip("PIL.Image")  # the photos (app/demo/seed.py draws them)
 pytestmark = pytest.mark.browser
 
 TZ = ZoneInfo("Asia/Shanghai")
-DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
 # The stand-in pages link no icon: Chromium asks for /favicon.ico, which is not served.
 STANDIN_FAVICON = r"status of 404 .*'url': 'http://[^']+/favicon\.ico'"
 HOSPITAL = "厦门大学附属第一医院"
@@ -96,20 +95,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         mp.setenv("DOCUMENT_DIR", str(tmp / "documents"))
         with _serve(tmp, demo=True) as base_url:
             yield base_url
-
-
-@pytest.fixture
-def desk(browser: Any, console: Any) -> Iterator[Any]:
-    """The reviewer's desktop: a second browser context (own cookies) at 1366×900."""
-    context = browser.new_context(**DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    tab.on("console", console.on_console)
-    tab.on("pageerror", console.on_page_error)
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 def test_hospital_claim_from_filing_to_approval(

@@ -44,7 +44,6 @@ expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
 PASSWORD = "staff-console-pass-2023"
 PLAN = "xm-2023"
 ENROLL_AT = datetime(2023, 5, 10, 2, 0, tzinfo=UTC)
@@ -296,20 +295,6 @@ def totp(username: str, secret: str) -> str:
 
 
 # --- the browser ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def desk(browser: Any, console: Any) -> Iterator[Any]:
-    """A fresh desktop tab (own cookies) at 1366×900, in Chinese."""
-    context = browser.new_context(**DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    tab.on("console", console.on_console)
-    tab.on("pageerror", console.on_page_error)
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 def log_in(page: Any, base: str, username: str, secret: str, path: str = "/staff/") -> None:
