@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 
 from app.claims import service
 from app.claims.models import Claim, ClaimDocument
-from app.documents import Storage
+from app.documents import Storage, check_size
 from app.documents.storage import DocumentNotStored, key_for
 
 SERVED_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
@@ -52,7 +52,10 @@ def receive(
     """The request body is the file. A declared length over the limit is refused (413)
     before a byte is read; without a length, reading stops at the limit."""
     settings = current_app.extensions["settings"]
-    request.max_content_length = settings.document_max_bytes + 1  # our check answers first
+    # answer an over-long declared length with the document error (413 too_large) before
+    # the stream is touched: werkzeug would refuse it with a generic 413 on first access
+    check_size(request.content_length, settings.document_max_bytes)
+    request.max_content_length = settings.document_max_bytes + 1
     return service.add_document(
         db,
         storage(),

@@ -86,7 +86,7 @@ class Claims(MethodView):
         return views.detail(db, claim)
 
 
-@blp.route("/<claim_id>")
+@blp.route("/<string(length=26):claim_id>")
 class ClaimItem(MethodView):
     @blp.response(200, ClaimOut)
     @member_required
@@ -104,7 +104,7 @@ class ClaimItem(MethodView):
         return views.detail(db, claim)
 
 
-@blp.route("/<claim_id>/documents")
+@blp.route("/<string(length=26):claim_id>/documents")
 class ClaimDocuments(MethodView):
     @blp.arguments(UploadQuery, location="query")
     @blp.response(201, DocumentOut)
@@ -127,17 +127,19 @@ def _kind_names(db: Any, claim: Any) -> dict[str, Any]:
     return {i.kind: i.name for i in service.claim_type_of(terms, claim.claim_type).documents}
 
 
-@blp.route("/<claim_id>/documents/<document_id>")
+@blp.route("/<string(length=26):claim_id>/documents/<document_id>")
 class ClaimDocumentItem(MethodView):
     @blp.response(204)
     @member_required
     def delete(self, claim_id: str, document_id: str) -> Response:
         """Remove a file (while the claim is a draft or waiting for more documents)."""
-        service.delete_document(get_session(), current_member(), claim_id, document_id)
+        service.delete_document(
+            get_session(), files.storage(), current_member(), claim_id, document_id
+        )
         return make_response("", 204)
 
 
-@blp.route("/<claim_id>/documents/<document_id>/file")
+@blp.route("/<string(length=26):claim_id>/documents/<document_id>/file")
 class ClaimDocumentFile(MethodView):
     @blp.arguments(FileQuery, location="query")
     @blp.doc(**files.FILE_DOC)
@@ -149,7 +151,7 @@ class ClaimDocumentFile(MethodView):
         return files.send(service.get_document(db, claim, document_id), query.get("variant"))
 
 
-@blp.route("/<claim_id>/submit")
+@blp.route("/<string(length=26):claim_id>/submit")
 class ClaimSubmit(MethodView):
     @blp.response(200, ClaimOut)
     @member_required
@@ -160,7 +162,7 @@ class ClaimSubmit(MethodView):
         return _detail(claim_id)
 
 
-@blp.route("/<claim_id>/withdraw")
+@blp.route("/<string(length=26):claim_id>/withdraw")
 class ClaimWithdraw(MethodView):
     @blp.response(200, ClaimOut)
     @member_required

@@ -49,6 +49,12 @@ class ClaimPatchIn(BaseSchema):
     hospital = ma.fields.String(validate=validate.Length(max=200))
     expenses = _expenses(required=False)
 
+    @ma.validates_schema
+    def _something(self, data: dict[str, object], **_: object) -> None:
+        """A PATCH changes something: an empty or missing body is a client's mistake."""
+        if not data:
+            raise ma.ValidationError("Name at least one field to change.", "_schema")
+
 
 class ClaimEstimateIn(BaseSchema):
     person_id = ma.fields.String(required=True, validate=_ID)
@@ -264,8 +270,12 @@ class ClaimOut(ClaimSummaryOut):
     paid_at = ma.fields.DateTime(allow_none=True)
 
 
+class StaffQueuePersonOut(PersonRefOut):
+    name = ma.fields.String(required=True)
+
+
 class StaffClaimSummaryOut(ClaimSummaryOut):
-    person = ma.fields.Nested(PersonRefOut, required=True)
+    person = ma.fields.Nested(StaffQueuePersonOut, required=True)
     duplicate_flag = ma.fields.Boolean(required=True)
     sla = ma.fields.Nested(SlaOut, required=True)
     sla_due_at = ma.fields.DateTime(allow_none=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.claims import sla as sla_rules
@@ -22,7 +22,7 @@ from app.claims import workflow
 from app.claims.models import Claim, ClaimDocument, ClaimEvent, YearToDate
 from app.claims.workflow import Action, ActorKind, Status
 from app.core import clock
-from app.core.db import get_db, on_rollback
+from app.core.db import after_commit, get_db, on_rollback
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.documents import DocumentRejected, Storage, process
 from app.documents.storage import key_for
@@ -463,12 +463,6 @@ def add_document(
             f"Document kind must be one of: {', '.join(sorted(kinds))}.",
             f"材料类型须为：{'、'.join(sorted(kinds))}。",
         )
-    count = db.scalar(select(func.count()).where(ClaimDocument.claim_id == claim.id)) or 0
-    if count >= max_documents:
-        raise TooManyDocuments(
-            f"A claim holds at most {max_documents} files.",
-            f"每个理赔申请最多上传 {max_documents} 个文件。",
-        )
     try:
         doc = process(stream, declared_length, filename, max_bytes=max_bytes)
     except DocumentRejected as exc:
@@ -478,8 +472,15 @@ def add_document(
             ClaimDocument.claim_id == claim.id, ClaimDocument.sha256 == doc.sha256
         )
     )
-    if existing is not None:
+    if existing is not None:  # a retry of a file already here: the same answer, even when full
         return Upload(existing, False)
+    lock_content(db, doc.sha256)
+    count = db.scalar(select(func.count()).where(ClaimDocument.claim_id == claim.id)) or 0
+    if count >= max_documents:
+        raise TooManyDocuments(
+            f"A claim holds at most {max_documents} files.",
+            f"每个理赔申请最多上传 {max_documents} 个文件。",
+        )
     thumb_sha = hashlib.sha256(doc.thumbnail).hexdigest() if doc.thumbnail else None
     for sha, data, ctype in (
         (doc.sha256, doc.data, doc.content_type),
@@ -489,7 +490,7 @@ def add_document(
             continue
         if not storage.exists(key_for(sha)):
             storage.put(sha, data, ctype)
-            on_rollback(_forget_file(storage, sha))
+            on_rollback(_forget_file(storage, sha, doc.sha256))
     row = ClaimDocument(
         claim_id=claim.id,
         kind=kind,
@@ -516,38 +517,72 @@ def add_document(
     return Upload(row, True)
 
 
-def _forget_file(storage: Storage, sha: str) -> Any:
-    """Undo a file write whose row did not commit (unless a committed row uses the file)."""
+def lock_content(db: Session, sha: str) -> None:
+    """Uploads (and removals) of the same content, in any claim, one after the other until
+    the transaction ends: each then sees the rows the other committed, so two claims given
+    the same photo at the same moment are still both flagged. A PostgreSQL advisory lock
+    keyed by the digest; SQLite serialises writers anyway."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(sha[:15], 16)})
+
+
+def _forget_file(storage: Storage, sha: str, content_sha: str) -> Any:
+    """Undo a file write whose row did not commit (unless a committed row uses the file).
+
+    The check runs under the content lock of the upload (`content_sha`: the document's
+    digest, also for its thumbnail): an upload of the same content that found the file
+    already stored either committed its row before the check (the file stays) or waits
+    until the file is gone and then stores it again."""
 
     def undo() -> None:
         session = get_db().sessionmaker()
         try:
-            used = session.scalar(
-                select(func.count()).where(
-                    (ClaimDocument.sha256 == sha) | (ClaimDocument.thumbnail_sha256 == sha)
-                )
-            )
-            if not used:
-                storage.delete(key_for(sha))
+            lock_content(session, content_sha)
+            _delete_if_unused(session, storage, sha)
         finally:
             session.close()
 
     return undo
 
 
-def delete_document(db: Session, member: Member, claim_id: str, document_id: str) -> None:
+def _delete_if_unused(db: Session, storage: Storage, sha: str) -> None:
+    used = db.scalar(
+        select(func.count()).where(
+            (ClaimDocument.sha256 == sha) | (ClaimDocument.thumbnail_sha256 == sha)
+        )
+    )
+    if not used:
+        storage.delete(key_for(sha))
+
+
+def delete_document(
+    db: Session, storage: Storage, member: Member, claim_id: str, document_id: str
+) -> None:
+    """Remove a document of an editable claim. Its file (and thumbnail) is removed from the
+    storage once the removal has committed, unless another document uses the same content
+    (files are content-addressed)."""
     claim = get_claim(db, member, claim_id, lock=True)
     _editable(claim)
     doc = db.get(ClaimDocument, document_id)
     if doc is None or doc.claim_id != claim.id:
         raise DocumentNotFound()
+    lock_content(db, doc.sha256)
     db.delete(doc)
     claim.updated_at = clock.now()
     db.flush()
-    # the file stays: it is content-addressed and may be used elsewhere; refresh the flag
+    # refresh the duplicate flags of this claim and of the claims that shared the file
     for other in [claim, *duplicates_of_sha(db, doc.sha256)]:
         other.duplicate_flag = _has_duplicates(db, other.id)
     db.flush()
+    files = [sha for sha in (doc.sha256, doc.thumbnail_sha256) if sha]
+    content = doc.sha256
+
+    def drop_files(own: Session) -> None:
+        lock_content(own, content)
+        for sha in files:
+            _delete_if_unused(own, storage, sha)
+
+    after_commit(drop_files)
 
 
 def duplicates_of_sha(db: Session, sha: str) -> list[Claim]:

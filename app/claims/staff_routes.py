@@ -50,7 +50,7 @@ def _detail(claim_id: str) -> dict[str, Any]:
     db = get_session()
     claim = review.get_claim(db, claim_id)
     _audit("view_claim", "claim", claim.id, claim.id)
-    return views.detail(db, claim, staff=True)
+    return views.detail(db, claim, staff=True, actor=review.actor_kind(current_staff()))
 
 
 @blp.route("/claims")
@@ -104,7 +104,9 @@ class StaffDocumentFile(MethodView):
 
 
 def _action(claim_id: str) -> dict[str, Any]:
-    return views.detail(get_session(), review.get_claim(get_session(), claim_id), staff=True)
+    db = get_session()
+    actor = review.actor_kind(current_staff())
+    return views.detail(db, review.get_claim(db, claim_id), staff=True, actor=actor)
 
 
 @blp.route("/claims/<claim_id>/start-review")

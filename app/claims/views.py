@@ -135,7 +135,11 @@ def document_view(
     return out
 
 
-def detail(db: Session, claim: Claim, *, staff: bool = False) -> dict[str, Any]:
+def detail(
+    db: Session, claim: Claim, *, staff: bool = False, actor: ActorKind | None = None
+) -> dict[str, Any]:
+    """The claim as the member (or, with `staff`, a reviewer) sees it; `allowed_actions`
+    are those of `actor` (the member, or the staff user's own kind: only admins mark paid)."""
     _, terms = _plan(db, claim)
     person = db.get(InsuredPerson, claim.person_id)
     policy = db.get(Policy, claim.policy_id)
@@ -165,7 +169,8 @@ def detail(db: Session, claim: Claim, *, staff: bool = False) -> dict[str, Any]:
             ),
         }
     base = "/api/v1/staff/claims" if staff else "/api/v1/claims"
-    actor = ActorKind.ADMIN if staff else ActorKind.MEMBER
+    if actor is None:
+        actor = ActorKind.ADMIN if staff else ActorKind.MEMBER
     out = {
         **summary(db, claim),
         "policy_id": claim.policy_id,
