@@ -50,6 +50,11 @@ def Fen(**kwargs: object) -> ma.fields.Integer:
     return ma.fields.Integer(strict=True, **kwargs)  # type: ignore[arg-type]
 
 
+def Bool(**kwargs: object) -> ma.fields.Boolean:
+    """A JSON true/false only (marshmallow's Boolean also takes 1, "yes", "on"…)."""
+    return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)  # type: ignore[arg-type]
+
+
 class TextOut(OutSchema):
     zh = ma.fields.String(required=True)
     en = ma.fields.String(required=True)

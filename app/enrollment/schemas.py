@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.core.schemas import BaseSchema, OutSchema, StepOut
+from app.core.schemas import BaseSchema, Bool, OutSchema, StepOut
 
 RELATIONS = ["self", "spouse", "child", "parent"]
 
@@ -14,7 +14,7 @@ class FamilyPersonIn(BaseSchema):
     relation = ma.fields.String(required=True, validate=validate.OneOf(RELATIONS))
     name = ma.fields.String(validate=validate.Length(min=1, max=50))
     id_number = ma.fields.String(validate=validate.Length(min=1, max=32))
-    guardian_consent = ma.fields.Boolean(load_default=False)
+    guardian_consent = Bool(load_default=False)
 
 
 class FamilyPersonOut(OutSchema):
@@ -32,10 +32,10 @@ class DeclarationIn(BaseSchema):
     plan_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     answers = ma.fields.Dict(
         keys=ma.fields.String(validate=validate.Length(min=1, max=64)),
-        values=ma.fields.Boolean(),
+        values=Bool(),
         required=True,
     )
-    health_consent = ma.fields.Boolean(required=True)
+    health_consent = Bool(required=True)
 
 
 class DeclarationOut(OutSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.core.schemas import BaseSchema, OutSchema, TextOut
+from app.core.schemas import BaseSchema, Bool, OutSchema, TextOut
 
 
 class IdentityOut(OutSchema):
@@ -49,7 +49,7 @@ class ConsentIn(BaseSchema):
         required=True, validate=validate.OneOf(["sensitive_personal_information"])
     )
     terms_version = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
-    granted = ma.fields.Boolean(required=True)
+    granted = Bool(required=True)
 
 
 class ConsentOut(OutSchema):

@@ -11,7 +11,7 @@ from marshmallow import validate
 
 from app.core.api import Blueprint
 from app.core.db import get_session
-from app.core.schemas import BaseSchema, OutSchema
+from app.core.schemas import BaseSchema, Bool, OutSchema
 from app.core.security import current_member, member_required
 from app.enrollment import idempotency
 from app.enrollment.routes import order_view
@@ -53,7 +53,7 @@ class AccountPayIn(BaseSchema):
         required=True,
         validate=validate.Length(min=1, max=20),
     )
-    relatives_consent = ma.fields.Boolean(load_default=False)
+    relatives_consent = Bool(load_default=False)
 
 
 class AccountPaidOut(OutSchema):
