@@ -167,7 +167,12 @@ def request_info(
         "请补充：" + "、".join(names[k].zh for k in wanted) + (f"（{note}）" if note else ""),
         "Please add: " + ", ".join(names[k].en for k in wanted) + (f" ({note})" if note else ""),
     )
-    claim.info_request = {"kinds": wanted, "note": note}
+    claim.info_request = {
+        "kinds": wanted,
+        "note": note,
+        # the files there already: each kind asked for needs a new one before resubmitting
+        "documents_before": [d.id for d in service.documents_of(db, claim.id)],
+    }
     service.change_status(
         db,
         claim,

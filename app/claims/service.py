@@ -409,11 +409,19 @@ def documents_of(db: Session, claim_id: str) -> list[ClaimDocument]:
 def missing_kinds(db: Session, claim: Claim, terms: Terms) -> list[str]:
     person = db.get(InsuredPerson, claim.person_id)
     assert person is not None
-    have = {d.kind for d in documents_of(db, claim.id)}
+    docs = documents_of(db, claim.id)
+    have = {d.kind for d in docs}
     kinds = required_kinds(
         claim_type_of(terms, claim.claim_type), is_minor(person, claim.service_start)
     )
-    return [kind for kind in kinds if kind not in have]
+    missing = [kind for kind in kinds if kind not in have]
+    asked = claim.info_request if claim.status == Status.NEED_MORE_INFO.value else None
+    if asked and "documents_before" in asked:
+        # what the reviewer asked for needs a file added since the request
+        before = set(asked["documents_before"])
+        fresh = {d.kind for d in docs if d.id not in before}
+        missing += [k for k in asked["kinds"] if k not in fresh and k not in missing]
+    return missing
 
 
 def duplicates_of(db: Session, doc: ClaimDocument) -> list[Claim]:

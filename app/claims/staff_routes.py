@@ -104,9 +104,12 @@ class StaffDocumentFile(MethodView):
 
 
 def _action(claim_id: str) -> dict[str, Any]:
+    """The claim after an action: it shows the person's data too, so it is audited."""
     db = get_session()
     actor = review.actor_kind(current_staff())
-    return views.detail(db, review.get_claim(db, claim_id), staff=True, actor=actor)
+    claim = review.get_claim(db, claim_id)
+    _audit("view_claim", "claim", claim.id, claim.id)
+    return views.detail(db, claim, staff=True, actor=actor)
 
 
 @blp.route("/claims/<claim_id>/start-review")

@@ -152,7 +152,7 @@ def detail(
     for doc in docs:
         counts[doc.kind] = counts.get(doc.kind, 0) + 1
     items = service.checklist(claim_type, minor)
-    missing = [k for k in service.required_kinds(claim_type, minor) if counts.get(k, 0) == 0]
+    missing = service.missing_kinds(db, claim, terms)
     ytd = service.year_to_date(db, policy.id)
     estimate = None
     if Status(claim.status) not in workflow.DECIDED_STATUSES:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.claims.models import AuditEntry
 from app.core import clock
+from tests.claims.conftest import jpeg
 
 DAY = timedelta(days=1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,6 +51,7 @@ def test_decision_clock_pauses_while_documents_are_asked_for(insured, reviewer, 
     assert queued[0]["sla_due_at"] is None
 
     move_clock(t0 + 12 * DAY, insured, reviewer)
+    assert insured.upload(claim_id, "invoice", jpeg(4245)).status_code == 201
     resubmitted = insured.submit(claim_id).get_json()["sla"]
     assert resubmitted["decision_state"] == "running"
     assert at(resubmitted["decision_due_at"]) == t0 + 37 * DAY

@@ -309,7 +309,10 @@ def test_every_status_change_puts_a_message_in_the_members_centre(insured, revie
             "need_more_info",
             lambda: reviewer.act(claim_id, "request-info", {"kinds": ["invoice"], "note": "x"}),
         ),
-        ("submitted", lambda: insured.submit(claim_id)),
+        (
+            "submitted",
+            lambda: (insured.upload(claim_id, "invoice", jpeg(4244)), insured.submit(claim_id))[1],
+        ),
         ("under_review", lambda: reviewer.act(claim_id, "start-review")),
         ("approved", lambda: reviewer.approve(claim_id)),
         ("paid", lambda: reviewer.act(claim_id, "mark-paid", {"bank_reference": "TRX0005"})),

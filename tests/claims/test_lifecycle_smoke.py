@@ -64,3 +64,27 @@ def test_lifecycle(insured, reviewer):
         "mark_paid",
     ]
     assert mine["decision"]["lines"][0]["liability_name"]["zh"]
+
+
+def test_resubmit_needs_a_new_file_of_each_kind_asked_for(insured, reviewer):
+    claim = insured.filed()
+    cid = claim["id"]
+    reviewer.post(f"/api/v1/staff/claims/{cid}/start-review", {})
+    reviewer.post(
+        f"/api/v1/staff/claims/{cid}/request-info",
+        {"kinds": ["discharge_summary", "invoice"], "note": ""},
+    )
+    mine = insured.client.get(f"/api/v1/claims/{cid}").get_json()
+    assert mine["missing"] == ["discharge_summary", "invoice"]
+    assert mine["info_request"]["kinds"] == ["discharge_summary", "invoice"]
+    resp = insured.submit(cid)
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"]["missing"] == ["discharge_summary", "invoice"]
+    assert insured.upload(cid, "invoice", jpeg(501)).status_code == 201
+    resp = insured.submit(cid)
+    assert resp.get_json()["errors"]["missing"] == ["discharge_summary"]
+    assert insured.upload(cid, "discharge_summary", jpeg(502)).status_code == 201
+    assert insured.submit(cid).get_json()["status"] == "submitted"
+    audit = reviewer.get(f"/api/v1/staff/audit?claim_id={cid}").get_json()
+    # the two action answers showed the person's data: both audited
+    assert [e["action"] for e in audit["items"]] == ["view_claim", "view_claim"]
