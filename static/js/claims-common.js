@@ -660,10 +660,14 @@ export function documentsPanel(claim, editable, requested, since) {
     });
     const docs = claim.documents || [];
     const going = entries(claim.id);
-    const askedOpen = asked.filter((k) => !docs.some((d) => d.kind === k
-      && (isNaN(sinceMs) || Date.parse(d.uploaded_at) > sinceMs)));
+    // the server lists an asked-for kind as missing until a file is added after the request;
+    // without the server's word (older answers) fall back on the upload times
+    const askedOpen = asked.filter((k) => missing.indexOf(k) >= 0
+      || (!claim.missing && !docs.some((d) => d.kind === k
+        && (isNaN(sinceMs) || Date.parse(d.uploaded_at) > sinceMs))));
+    const required = missing.filter((k) => askedOpen.indexOf(k) < 0);
     let banner = t("docs_complete");
-    if (missing.length) banner = t("docs_missing", { n: missing.length, names: kindNames(claim, missing) });
+    if (required.length) banner = t("docs_missing", { n: required.length, names: kindNames(claim, required) });
     else if (askedOpen.length) banner = t("docs_asked_missing", { names: kindNames(claim, askedOpen) });
     const todo = missing.length || askedOpen.length;
     replace(el,
