@@ -4,7 +4,7 @@ import { addStrings, getLang, htmlLang, onLangChange, setLang, t } from "./i18n.
 import { get } from "./api.js";
 import { mayBeLoggedIn, onMemberChange } from "./account.js";
 import { initElder, isElder, setElder } from "./prefs.js";
-import { currentRoute, notFound, rerender, route, startRouter } from "./router.js";
+import { currentRoute, lazyScreen, notFound, rerender, route, startRouter } from "./router.js";
 import { showLoading } from "./ui.js";
 import home from "./screens/home.js";
 import estimator from "./screens/estimator.js";
@@ -15,30 +15,12 @@ initElder();
 
 // A screen whose module is fetched on first use (the public pages load without it).
 function lazy(titleKey, load) {
-  let screen = null;
-  return {
-    titleKey: titleKey,
-    render(outlet, current) {
-      if (screen) return screen.render(outlet, current);
-      let alive = true;
-      let cleanup = null;
-      showLoading(outlet);
-      load().then((mod) => {
-        screen = mod.default;
-        if (alive) cleanup = screen.render(outlet, current);
-      }, () => {
-        if (!alive) return;
-        replace(outlet, h("div", { class: "state state-error", role: "alert", testid: "error" },
-          h("p", { text: t("err_network") }),
-          h("button", { type: "button", class: "btn btn-secondary", testid: "retry", text: t("retry"),
-            onclick: () => window.location.reload() })));
-      });
-      return () => {
-        alive = false;
-        if (typeof cleanup === "function") cleanup();
-      };
-    },
-  };
+  return lazyScreen(titleKey, load, showLoading, (outlet) => {
+    replace(outlet, h("div", { class: "state state-error", role: "alert", testid: "error" },
+      h("p", { text: t("err_network") }),
+      h("button", { type: "button", class: "btn btn-secondary", testid: "retry", text: t("retry"),
+        onclick: () => window.location.reload() })));
+  });
 }
 
 route("/", home);

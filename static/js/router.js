@@ -97,3 +97,28 @@ export function currentRoute() {
 export function go(path) {
   window.location.hash = "#" + path;
 }
+
+// A screen whose module is fetched on first use: `loading(outlet)` shows while it loads,
+// `failed(outlet, err)` if it cannot be fetched. Used by the member app and the staff console.
+export function lazyScreen(titleKey, load, loading, failed) {
+  let screen = null;
+  return {
+    titleKey: titleKey,
+    render(outlet, current) {
+      if (screen) return screen.render(outlet, current);
+      let alive = true;
+      let cleanup = null;
+      loading(outlet);
+      load().then((mod) => {
+        screen = mod.default;
+        if (alive) cleanup = screen.render(outlet, current);
+      }, (err) => {
+        if (alive) failed(outlet, err);
+      });
+      return () => {
+        alive = false;
+        if (typeof cleanup === "function") cleanup();
+      };
+    },
+  };
+}

@@ -4,7 +4,7 @@
 import "./strings.js";
 import { h, replace } from "../../js/dom.js";
 import { getLang, htmlLang, onLangChange, setLang, t } from "../../js/i18n.js";
-import { currentRoute, go, notFound, route, startRouter } from "../../js/router.js";
+import { currentRoute, go, lazyScreen, notFound, route, startRouter } from "../../js/router.js";
 import { currentStaff, hasRole, loadMe, logout, onSessionChange } from "./session.js";
 import { errorBox, redraw, roleName, setFlash, showLoading } from "./common.js";
 import login from "./login.js";
@@ -15,26 +15,9 @@ const main = document.getElementById("main");
 
 // A screen whose module is fetched on first use.
 function lazy(titleKey, load) {
-  let screen = null;
-  return {
-    titleKey: titleKey,
-    render(outlet, current) {
-      if (screen) return screen.render(outlet, current);
-      let alive = true;
-      let cleanup = null;
-      showLoading(outlet);
-      load().then((mod) => {
-        screen = mod.default;
-        if (alive) cleanup = screen.render(outlet, current);
-      }, (err) => {
-        if (alive) replace(outlet, errorBox(err, () => window.location.reload()));
-      });
-      return () => {
-        alive = false;
-        if (typeof cleanup === "function") cleanup();
-      };
-    },
-  };
+  return lazyScreen(titleKey, load, showLoading, (outlet, err) => {
+    replace(outlet, errorBox(err, () => window.location.reload()));
+  });
 }
 
 function hereWithQuery(current) {
