@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -74,7 +73,6 @@ class Claim(Base):
     reject_detail: Mapped[str | None] = mapped_column(Text())
     info_request: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     bank_reference: Mapped[str | None] = mapped_column(String(64))
-    duplicate_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     #: when the running SLA clock is due (decision, or payment once approved); None otherwise
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -100,7 +98,7 @@ class ClaimDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)

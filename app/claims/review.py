@@ -116,8 +116,10 @@ def queue(db: Session, flt: QueueFilter, page: int, per_page: int) -> tuple[list
         stmt = stmt.where(Claim.sla_due_at < clock.now())
     elif flt.overdue is False:
         stmt = stmt.where((Claim.sla_due_at.is_(None)) | (Claim.sla_due_at >= clock.now()))
-    if flt.duplicate is not None:
-        stmt = stmt.where(Claim.duplicate_flag.is_(flt.duplicate))
+    if flt.duplicate is True:
+        stmt = stmt.where(service.duplicate_clause(Claim.id))
+    elif flt.duplicate is False:
+        stmt = stmt.where(~service.duplicate_clause(Claim.id))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(
         stmt.order_by(Claim.sla_due_at.is_(None), Claim.sla_due_at, Claim.submitted_at, Claim.id)
@@ -128,10 +130,9 @@ def queue(db: Session, flt: QueueFilter, page: int, per_page: int) -> tuple[list
 
 
 def get_claim(db: Session, claim_id: str, *, lock: bool = False) -> Claim:
-    if lock:
-        return service.lock_claim(db, claim_id)
-    claim = db.get(Claim, claim_id)
-    if claim is None:
+    """A filed claim: a draft is the member's own business (404 to staff, as in the queue)."""
+    claim = service.lock_claim(db, claim_id) if lock else db.get(Claim, claim_id)
+    if claim is None or claim.status == Status.DRAFT.value:
         raise service.ClaimNotFound()
     return claim
 
@@ -226,11 +227,44 @@ def adjudicate(
     return result, service.ytd_view(ytd)
 
 
+def _line_key(item: dict[str, Any]) -> tuple[str, str | None]:
+    return item["liability"], item.get("drug_code")
+
+
+def check_verified(claimed: list[dict[str, Any]], verified: list[dict[str, Any]]) -> None:
+    """The reviewer verifies what the member claimed: per liability (and drug), the
+    verified amount may be lower than claimed, never higher, and nothing unclaimed may be
+    added (a larger figure goes back to the member with a request for documents)."""
+    limits: dict[tuple[str, str | None], int] = {}
+    for item in claimed:
+        limits[_line_key(item)] = limits.get(_line_key(item), 0) + item["amount_fen"]
+    used: dict[tuple[str, str | None], int] = {}
+    for index, item in enumerate(verified):
+        key = _line_key(item)
+        used[key] = used.get(key, 0) + item["amount_fen"]
+        what = key[0] + (f" ({key[1]})" if key[1] else "")
+        if key not in limits:
+            raise ValidationFailed(
+                f"The member did not claim {what}; only claimed lines can be approved.",
+                f"会员未申请该项费用（{what}），只能核定已申请的费用。",
+                code="verified_not_claimed",
+                errors={"json": {f"expenses.{index}.liability": ["not claimed"]}},
+            )
+        if used[key] > limits[key]:
+            raise ValidationFailed(
+                f"Verified amounts for {what} exceed the {limits[key]} fen claimed.",
+                f"{what} 的核定金额超过会员申请的 {limits[key]} 分。",
+                code="verified_exceeds_claimed",
+                errors={"json": {f"expenses.{index}.amount_fen": ["exceeds claimed"]}},
+            )
+
+
 def approve(db: Session, staff: StaffUser, claim_id: str, expenses: list[dict[str, Any]]) -> Claim:
     claim = get_claim(db, claim_id, lock=True)
     workflow.transition(Status(claim.status), Action.APPROVE, actor_kind(staff))
-    year = lock_year(db, claim.policy_id)
     expenses = service.clean_expenses(expenses)
+    check_verified(claim.expenses, expenses)
+    year = lock_year(db, claim.policy_id)
     result, before = adjudicate(db, claim, expenses)
     from app.plans import presenters
 

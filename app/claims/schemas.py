@@ -173,6 +173,8 @@ class SlaOut(OutSchema):
     payment_due_at = ma.fields.DateTime(allow_none=True)
     payment_days_left = ma.fields.Integer(allow_none=True)
     payment_overdue = ma.fields.Boolean(required=True)
+    decided_late = ma.fields.Boolean(required=True)
+    paid_late = ma.fields.Boolean(required=True)
 
 
 class ClaimSummaryOut(OutSchema):
@@ -234,6 +236,12 @@ class TimelineOut(OutSchema):
     reason = ma.fields.Nested(TextOut, allow_none=True)
 
 
+class StaffTimelineOut(TimelineOut):
+    #: the staff user who acted (None for the member's own steps)
+    actor_id = ma.fields.String(allow_none=True)
+    actor_name = ma.fields.String(allow_none=True)
+
+
 class RejectReasonOut(OutSchema):
     code = ma.fields.String(required=True)
     text = ma.fields.Nested(TextOut, required=True)
@@ -290,6 +298,7 @@ class StaffQueueOut(OutSchema):
 
 class StaffClaimOut(ClaimOut):
     person = ma.fields.Nested(StaffPersonOut, required=True)
+    timeline = ma.fields.List(ma.fields.Nested(StaffTimelineOut), required=True)
     duplicate_flag = ma.fields.Boolean(required=True)
     member_estimate = ma.fields.Nested(ClaimEstimateOut, allow_none=True)
     year_to_date = ma.fields.Nested(YtdOut, required=True)

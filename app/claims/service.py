@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select, text
+from sqlalchemy.orm import Session, aliased
 
 from app.claims import sla as sla_rules
 from app.claims import workflow
@@ -65,6 +65,14 @@ class ClaimLocked(Conflict):
 
 class TooManyDocuments(Conflict):
     code = "too_many_documents"
+
+
+class AlreadyUploaded(Conflict):
+    code = "already_uploaded"
+
+
+class ClaimFieldLocked(Conflict):
+    code = "claim_field_locked"
 
 
 class DocumentsMissing(DomainError):
@@ -252,7 +260,12 @@ def _pick_policy(
     return policies[0]
 
 
-def _check_dates(terms: Terms, policy: Policy, start: date, end: date) -> None:
+def _check_dates(
+    terms: Terms, policy: Policy, start: date, end: date, *, deadline: bool = True
+) -> None:
+    """Treatment dates inside the policy's cover and not in the future; with `deadline`,
+    also the filing deadline (checked for a claim not yet filed: a claim filed in time and
+    then asked for documents may be resubmitted after it)."""
     today = clock.today(terms.timezone)
     if start > end:
         raise _field(
@@ -277,18 +290,20 @@ def _check_dates(terms: Terms, policy: Policy, start: date, end: date) -> None:
             f"就医日期须在保障期间内（{policy.coverage_start.isoformat()} 至 "
             f"{policy.coverage_end.isoformat()}）。",
         )
+    if not deadline:
+        return
     years = terms.claim_deadline_years
     try:
-        deadline = end.replace(year=end.year + years)
+        closes = end.replace(year=end.year + years)
     except ValueError:  # 29 February
-        deadline = end.replace(year=end.year + years, day=28)
-    if today > deadline:
+        closes = end.replace(year=end.year + years, day=28)
+    if today > closes:
         raise _field(
             "service_end",
             "filing_closed",
             f"Claims must be filed within {years} years of discharge "
-            f"(closed on {deadline.isoformat()}).",
-            f"理赔须在出院后 {years} 年内申请（已于 {deadline.isoformat()} 截止）。",
+            f"(closed on {closes.isoformat()}).",
+            f"理赔须在出院后 {years} 年内申请（已于 {closes.isoformat()} 截止）。",
         )
 
 
@@ -318,7 +333,6 @@ def create_claim(db: Session, member: Member, body: dict[str, Any]) -> Claim:
         expenses=expenses,
         claimed_fen=sum(e["amount_fen"] for e in expenses),
         estimate_fen=result.total_payout_fen,
-        duplicate_flag=False,
         created_at=now,
         updated_at=now,
     )
@@ -360,13 +374,25 @@ def update_claim(db: Session, member: Member, claim_id: str, body: dict[str, Any
     assert policy is not None
     start = body.get("service_start", claim.service_start)
     end = body.get("service_end", claim.service_end)
-    if "policy_id" in body or "service_start" in body:
+    filed = claim.submitted_at is not None
+    if filed:
+        # answering a request for documents: the claim stays the claim the reviewer saw
+        # (its type, hence its checklist, and its policy); dates and amounts may be corrected
+        for name in ("claim_type", "policy_id"):
+            if name in body and body[name] != getattr(claim, name):
+                raise ClaimFieldLocked(
+                    f"The {name.replace('_', ' ')} of a filed claim cannot be changed; "
+                    "withdraw it and file a new claim instead.",
+                    "已提交的理赔申请不能更改理赔类型或保单；如需更改，请撤回后重新申请。",
+                    errors={"json": {name: ["locked"]}},
+                )
+    elif "policy_id" in body or "service_start" in body:
         person = db.get(InsuredPerson, claim.person_id)
         assert person is not None
         policy = _pick_policy(db, person, body.get("policy_id"), start)
     _, terms = plan_terms(db, policy.plan_id)
     claim_type = claim_type_of(terms, body.get("claim_type", claim.claim_type))
-    _check_dates(terms, policy, start, end)
+    _check_dates(terms, policy, start, end, deadline=not filed)
     expenses = clean_expenses(body["expenses"]) if "expenses" in body else claim.expenses
     result = run_engine(terms, claim_type, policy.tier, expenses, year_to_date(db, policy.id))
     claim.policy_id = policy.id
@@ -425,14 +451,49 @@ def missing_kinds(db: Session, claim: Claim, terms: Terms) -> list[str]:
 
 
 def duplicates_of(db: Session, doc: ClaimDocument) -> list[Claim]:
-    """Other claims holding the same file (same SHA-256)."""
+    """Other filed claims holding the same file (same SHA-256); drafts are the member's own
+    business until they are submitted."""
     return list(
         db.scalars(
             select(Claim)
             .join(ClaimDocument, ClaimDocument.claim_id == Claim.id)
-            .where(ClaimDocument.sha256 == doc.sha256, Claim.id != doc.claim_id)
+            .where(
+                ClaimDocument.sha256 == doc.sha256,
+                Claim.id != doc.claim_id,
+                Claim.status != Status.DRAFT.value,
+            )
             .order_by(Claim.created_at)
         )
+    )
+
+
+def duplicate_clause(claim_id: Any) -> Any:
+    """SQL: the claim `claim_id` (a column or a value) holds a file that another filed claim
+    holds too (the reviewers' "possible duplicate" flag). Computed when read, never
+    stored: an upload then writes no other claim's row, so uploads and removals in
+    different claims never wait on each other's claim rows."""
+    mine = aliased(ClaimDocument)
+    theirs = aliased(ClaimDocument)
+    other = aliased(Claim)
+    return exists(
+        select(1)
+        .select_from(mine)
+        .join(theirs, (theirs.sha256 == mine.sha256) & (theirs.claim_id != mine.claim_id))
+        .join(other, other.id == theirs.claim_id)
+        .where(mine.claim_id == claim_id, other.status != Status.DRAFT.value)
+    )
+
+
+def has_duplicates(db: Session, claim_id: str) -> bool:
+    return bool(db.scalar(select(duplicate_clause(claim_id))))
+
+
+def flagged_claims(db: Session, claim_ids: list[str]) -> set[str]:
+    """Which of `claim_ids` are flagged as possible duplicates (one query for a page)."""
+    if not claim_ids:
+        return set()
+    return set(
+        db.scalars(select(Claim.id).where(Claim.id.in_(claim_ids), duplicate_clause(Claim.id)))
     )
 
 
@@ -480,16 +541,22 @@ def add_document(
             ClaimDocument.claim_id == claim.id, ClaimDocument.sha256 == doc.sha256
         )
     )
+    if existing is not None and existing.kind != kind:
+        raise AlreadyUploaded(
+            f"This file is already on the claim as another document ({existing.kind}).",
+            f"该文件已作为其他材料（{existing.kind}）上传到本理赔申请。",
+            errors={"existing": {"id": existing.id, "kind": existing.kind}},
+        )
     if existing is not None:  # a retry of a file already here: the same answer, even when full
         return Upload(existing, False)
-    lock_content(db, doc.sha256)
+    thumb_sha = hashlib.sha256(doc.thumbnail).hexdigest() if doc.thumbnail else None
+    lock_content(db, doc.sha256, thumb_sha)
     count = db.scalar(select(func.count()).where(ClaimDocument.claim_id == claim.id)) or 0
     if count >= max_documents:
         raise TooManyDocuments(
             f"A claim holds at most {max_documents} files.",
             f"每个理赔申请最多上传 {max_documents} 个文件。",
         )
-    thumb_sha = hashlib.sha256(doc.thumbnail).hexdigest() if doc.thumbnail else None
     for sha, data, ctype in (
         (doc.sha256, doc.data, doc.content_type),
         (thumb_sha, doc.thumbnail, "image/jpeg"),
@@ -498,7 +565,7 @@ def add_document(
             continue
         if not storage.exists(key_for(sha)):
             storage.put(sha, data, ctype)
-            on_rollback(_forget_file(storage, sha, doc.sha256))
+            on_rollback(_forget_file(storage, sha, (doc.sha256, thumb_sha)))
     row = ClaimDocument(
         claim_id=claim.id,
         kind=kind,
@@ -514,38 +581,35 @@ def add_document(
         uploaded_at=clock.now(),
     )
     db.add(row)
-    db.flush()
-    others = duplicates_of(db, row)
-    if others:
-        claim.duplicate_flag = True
-        for other in others:
-            other.duplicate_flag = True
     claim.updated_at = clock.now()
     db.flush()
     return Upload(row, True)
 
 
-def lock_content(db: Session, sha: str) -> None:
-    """Uploads (and removals) of the same content, in any claim, one after the other until
-    the transaction ends: each then sees the rows the other committed, so two claims given
-    the same photo at the same moment are still both flagged. A PostgreSQL advisory lock
-    keyed by the digest; SQLite serialises writers anyway."""
-    if db.get_bind().dialect.name == "postgresql":
+def lock_content(db: Session, *digests: str | None) -> None:
+    """Uploads and removals of the same stored files (a document's digest and its
+    thumbnail's: two different files can share a thumbnail), in any claim, one after the
+    other until the transaction ends, so a file is never removed while a row that is about
+    to use it is uncommitted. PostgreSQL advisory locks keyed by the digests, taken in
+    sorted order (never a deadlock between two of them); SQLite serialises writers anyway."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for sha in sorted({d for d in digests if d}):
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(sha[:15], 16)})
 
 
-def _forget_file(storage: Storage, sha: str, content_sha: str) -> Any:
+def _forget_file(storage: Storage, sha: str, digests: tuple[str, str | None]) -> Any:
     """Undo a file write whose row did not commit (unless a committed row uses the file).
 
-    The check runs under the content lock of the upload (`content_sha`: the document's
-    digest, also for its thumbnail): an upload of the same content that found the file
-    already stored either committed its row before the check (the file stays) or waits
-    until the file is gone and then stores it again."""
+    The check runs under the content locks of the upload (`digests`: the document's and its
+    thumbnail's): an upload of the same content that found the file already stored either
+    committed its row before the check (the file stays) or waits until the file is gone and
+    then stores it again."""
 
     def undo() -> None:
         session = get_db().sessionmaker()
         try:
-            lock_content(session, content_sha)
+            lock_content(session, *digests)
             _delete_if_unused(session, storage, sha)
         finally:
             session.close()
@@ -574,43 +638,18 @@ def delete_document(
     doc = db.get(ClaimDocument, document_id)
     if doc is None or doc.claim_id != claim.id:
         raise DocumentNotFound()
-    lock_content(db, doc.sha256)
+    files = [sha for sha in (doc.sha256, doc.thumbnail_sha256) if sha]
+    lock_content(db, *files)
     db.delete(doc)
     claim.updated_at = clock.now()
     db.flush()
-    # refresh the duplicate flags of this claim and of the claims that shared the file
-    for other in [claim, *duplicates_of_sha(db, doc.sha256)]:
-        other.duplicate_flag = _has_duplicates(db, other.id)
-    db.flush()
-    files = [sha for sha in (doc.sha256, doc.thumbnail_sha256) if sha]
-    content = doc.sha256
 
     def drop_files(own: Session) -> None:
-        lock_content(own, content)
+        lock_content(own, *files)
         for sha in files:
             _delete_if_unused(own, storage, sha)
 
     after_commit(drop_files)
-
-
-def duplicates_of_sha(db: Session, sha: str) -> list[Claim]:
-    return list(
-        db.scalars(
-            select(Claim)
-            .join(ClaimDocument, ClaimDocument.claim_id == Claim.id)
-            .where(ClaimDocument.sha256 == sha)
-        )
-    )
-
-
-def _has_duplicates(db: Session, claim_id: str) -> bool:
-    mine = select(ClaimDocument.sha256).where(ClaimDocument.claim_id == claim_id)
-    found = db.scalar(
-        select(func.count()).where(
-            ClaimDocument.sha256.in_(mine), ClaimDocument.claim_id != claim_id
-        )
-    )
-    return bool(found)
 
 
 def get_document(db: Session, claim: Claim, document_id: str) -> ClaimDocument:
@@ -725,14 +764,17 @@ def submit(db: Session, member: Member, claim_id: str) -> Claim:
     if missing:
         ct = claim_type_of(terms, claim.claim_type)
         names = {item.kind: item.name for item in ct.documents}
+        named = [names.get(k, Text(k, k)) for k in missing]
         raise DocumentsMissing(
-            "Some required documents are missing: " + ", ".join(names[k].en for k in missing) + ".",
-            "还缺少以下必需材料：" + "、".join(names[k].zh for k in missing) + "。",
+            "Some required documents are missing: " + ", ".join(n.en for n in named) + ".",
+            "还缺少以下必需材料：" + "、".join(n.zh for n in named) + "。",
             errors={"missing": missing},
         )
     policy = db.get(Policy, claim.policy_id)
     assert policy is not None
-    _check_dates(terms, policy, claim.service_start, claim.service_end)
+    _check_dates(
+        terms, policy, claim.service_start, claim.service_end, deadline=claim.submitted_at is None
+    )
     result = run_engine(
         terms,
         claim_type_of(terms, claim.claim_type),

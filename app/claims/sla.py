@@ -11,6 +11,10 @@ business days; no local-midnight rounding, so daylight-saving shifts cannot dist
 shows 29, 3 hours left shows 0 and 3 hours overdue shows -1, so `*_overdue` is exactly
 `*_days_left < 0`. While the decision clock is paused its due instant is unknown
 (`decision_due_at` is None) but the counted time left is frozen in `decision_remaining`.
+Once a clock has stopped, `decided_late` / `paid_late` keep whether it ran past its due.
+
+A `now` earlier than the last event (servers' clocks a few milliseconds apart) reads as the
+time of the last event: the clocks never fail a read.
 """
 
 from __future__ import annotations
@@ -45,11 +49,15 @@ class SlaClocks:
     decision_days_left: int | None
     decision_overdue: bool
     decided_at: datetime | None
+    #: decided (approved or rejected) after the decision was due
+    decided_late: bool
     payment_state: ClockState
     payment_due_at: datetime | None
     payment_days_left: int | None
     payment_overdue: bool
     paid_at: datetime | None
+    #: marked paid after the payment was due
+    paid_late: bool
 
 
 def _aware(value: datetime, name: str) -> None:
@@ -96,7 +104,7 @@ def compute_sla(
         elif event.action is Action.MARK_PAID:
             paid_at = event.at
     if previous is not None and now < previous:
-        raise ValueError("now is before the last event")
+        now = previous
 
     decision_due_at: datetime | None = None
     remaining: timedelta | None = None
@@ -131,9 +139,15 @@ def compute_sla(
         decision_days_left=days_left,
         decision_overdue=days_left is not None and days_left < 0,
         decided_at=decided_at,
+        decided_late=(
+            decided_at is not None
+            and due_when_stopped is not None
+            and decided_at > due_when_stopped
+        ),
         payment_state=pay_state,
         payment_due_at=payment_due_at,
         payment_days_left=pay_left,
         payment_overdue=pay_left is not None and pay_left < 0,
         paid_at=paid_at,
+        paid_late=(paid_at is not None and payment_due_at is not None and paid_at > payment_due_at),
     )

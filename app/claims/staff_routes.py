@@ -70,8 +70,11 @@ class Queue(MethodView):
             duplicate=query.get("duplicate"),
         )
         rows, total = review.queue(db, flt, query["page"], query["per_page"])
+        flagged = service.flagged_claims(db, [c.id for c in rows])
+        for c in rows:  # the queue shows each person's name: audited like the detail
+            _audit("list_claim", "claim", c.id, c.id)
         return {
-            "items": [views.staff_summary(db, c) for c in rows],
+            "items": [views.staff_summary(db, c, c.id in flagged) for c in rows],
             "page": query["page"],
             "per_page": query["per_page"],
             "total": total,

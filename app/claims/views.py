@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.models import StaffUser
 from app.claims import service, workflow
 from app.claims.models import Claim, ClaimDocument
 from app.claims.sla import SlaClocks
@@ -72,6 +74,8 @@ def sla_view(clk: SlaClocks) -> dict[str, Any]:
         "payment_due_at": clk.payment_due_at,
         "payment_days_left": clk.payment_days_left,
         "payment_overdue": clk.payment_overdue,
+        "decided_late": clk.decided_late,
+        "paid_late": clk.paid_late,
     }
 
 
@@ -160,6 +164,7 @@ def detail(
         result = service.run_engine(terms, claim_type, policy.tier, claim.expenses, ytd)
         estimate = estimate_view(terms, result, claim.claimed_fen, ytd)
     events = service.events_of(db, claim.id)
+    staff_names = _staff_names(db, events) if staff else {}
     reject = None
     if claim.reject_reason:
         reject = {
@@ -189,20 +194,7 @@ def detail(
             for item in items
         ],
         "missing": missing,
-        "timeline": [
-            {
-                "at": e.at,
-                "actor_kind": e.actor_kind.value,
-                "action": e.action.value,
-                "from_status": e.from_status.value,
-                "to_status": e.to_status.value,
-                "text": text(
-                    workflow.staff_timeline_text(e) if staff else workflow.timeline_text(e)
-                ),
-                "reason": text(e.reason) if e.reason else None,
-            }
-            for e in events
-        ],
+        "timeline": [_timeline_entry(e, staff_names if staff else None) for e in events],
         "sla": sla_view(service.clocks(db, claim)),
         "decision": decision_view(terms, claim.decision),
         "reject_reason": reject,
@@ -229,7 +221,7 @@ def detail(
                     "tier": policy.tier,
                     "minor": minor,
                 },
-                "duplicate_flag": claim.duplicate_flag,
+                "duplicate_flag": service.has_duplicates(db, claim.id),
                 "member_estimate": member_estimate,
                 "year_to_date": service.ytd_view(ytd),
                 "verified_expenses": claim.verified_expenses,
@@ -238,14 +230,44 @@ def detail(
     return out
 
 
-def staff_summary(db: Session, claim: Claim) -> dict[str, Any]:
+def _staff_names(db: Session, events: list[workflow.Event]) -> dict[str, str]:
+    """Display names of the staff users who acted on the claim (told to staff only)."""
+    ids = {e.actor_id for e in events if e.actor_id and e.actor_kind is not ActorKind.MEMBER}
+    if not ids:
+        return {}
+    rows = db.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))
+    return {row.id: row.display_name for row in rows}
+
+
+def _timeline_entry(e: workflow.Event, staff_names: dict[str, str] | None) -> dict[str, Any]:
+    """One timeline entry; with `staff_names` (staff only) the acting staff user is named.
+    The member is told who acted by kind only ("a reviewer"), never by name."""
+    out: dict[str, Any] = {
+        "at": e.at,
+        "actor_kind": e.actor_kind.value,
+        "action": e.action.value,
+        "from_status": e.from_status.value,
+        "to_status": e.to_status.value,
+        "reason": text(e.reason) if e.reason else None,
+    }
+    if staff_names is None:
+        out["text"] = text(workflow.timeline_text(e))
+        return out
+    name = staff_names.get(e.actor_id or "") if e.actor_kind is not ActorKind.MEMBER else None
+    out["text"] = text(workflow.staff_timeline_text(e, name))
+    out["actor_id"] = e.actor_id if e.actor_kind is not ActorKind.MEMBER else None
+    out["actor_name"] = name
+    return out
+
+
+def staff_summary(db: Session, claim: Claim, flagged: bool) -> dict[str, Any]:
     out = summary(db, claim)
     person = db.get(InsuredPerson, claim.person_id)
     assert person is not None
     return {
         **out,
         "person": {**out["person"], "name": person.name},
-        "duplicate_flag": claim.duplicate_flag,
+        "duplicate_flag": flagged,
         "sla": sla_view(service.clocks(db, claim)),
         "sla_due_at": claim.sla_due_at,
     }

@@ -276,14 +276,17 @@ _STAFF_ACTORS: Mapping[ActorKind, Text] = {
 }
 
 
-def staff_timeline_text(event: Event) -> Text:
-    """The same event told to staff (the member's sentence says "you")."""
+def staff_timeline_text(event: Event, name: str | None = None) -> Text:
+    """The same event told to staff (the member's sentence says "you"), naming the staff
+    user who acted when `name` is given."""
     who = _STAFF_ACTORS[event.actor_kind]
     action = ACTION_NAMES[event.action]
     status = STATUS_NAMES[event.to_status]
+    zh_who = f"{who.zh} {name}" if name else who.zh
+    en_who = f"{who.en} ({name})" if name else who.en
     text = Text(
-        f"{who.zh}{action.zh}了理赔申请（→{status.zh}）",
-        f"{who.en}: {event.action.value.replace('_', ' ')} → {status.en}",
+        f"{zh_who}：{action.zh}（→{status.zh}）",
+        f"{en_who}: {event.action.value.replace('_', ' ')} → {status.en}",
     )
     if event.reason is None:
         return text

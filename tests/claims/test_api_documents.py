@@ -14,7 +14,8 @@ import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
-from app.claims.models import Claim, ClaimDocument
+from app.claims.models import ClaimDocument
+from app.claims.service import has_duplicates
 from tests.claims.conftest import HOSPITAL_KINDS, jpeg, stored_files
 from tests.documents.helpers import encode, exif_with_gps, halves, noisy, pdf, png_claiming
 
@@ -519,17 +520,29 @@ def test_the_same_photo_in_two_members_claims_flags_both(insured_pair, reviewer,
         ("invoice", [{"claim_id": a, "claim_number": number[a]}])
     ]
     assert all(d["url"].startswith("/api/v1/staff/claims/") for d in detail_a["documents"])
-    assert session.get(Claim, c).duplicate_flag is False
+    assert has_duplicates(session, c) is False
 
 
-def test_removing_the_duplicate_clears_both_flags(insured, reviewer, session):
-    a = insured.new().get_json()["id"]
+def test_flags_follow_filed_claims_and_removals(insured, reviewer, session):
+    """The flag is computed when read: a draft holding a filed claim's file flags nothing
+    that staff see until it is filed; removing the shared file clears both."""
+    a = insured.filed(seed=5)["id"]  # holds jpeg(500) as its id_card
     b = insured.new("spouse").get_json()["id"]
-    post_file(insured, a, jpeg(61))
-    doc = post_file(insured, b, jpeg(61)).get_json()
-    session.expire_all()
-    assert session.get(Claim, a).duplicate_flag and session.get(Claim, b).duplicate_flag
-    assert insured.delete_document(b, doc["id"]).status_code == 204
-    session.expire_all()
-    assert not session.get(Claim, a).duplicate_flag
-    assert not session.get(Claim, b).duplicate_flag
+    shared = post_file(insured, b, jpeg(500), kind="id_card").get_json()
+    insured.upload_all(b, [k for k in HOSPITAL_KINDS if k != "id_card"], seed=6)
+    assert has_duplicates(session, a) is False  # b is still a draft
+    assert reviewer.queue("?duplicate=true").get_json()["items"] == []
+
+    assert insured.submit(b).status_code == 200
+    assert has_duplicates(session, a) and has_duplicates(session, b)
+    flagged = reviewer.queue("?duplicate=true").get_json()["items"]
+    assert {i["id"] for i in flagged} == {a, b}
+
+    # the reviewer asks b for a new ID card photo; the member removes the shared one
+    assert reviewer.act(b, "start-review").status_code == 200
+    asked = reviewer.act(b, "request-info", {"kinds": ["id_card"], "note": "请重拍"})
+    assert asked.status_code == 200
+    assert insured.delete_document(b, shared["id"]).status_code == 204
+    assert not has_duplicates(session, a) and not has_duplicates(session, b)
+    assert reviewer.queue("?duplicate=true").get_json()["items"] == []
+    assert reviewer.claim(a).get_json()["duplicate_flag"] is False

@@ -148,9 +148,9 @@ def test_staff_views_are_audited_and_member_views_are_not(insured, reviewer, sta
     insured.file(claim_id, doc_id)
     insured.file(claim_id, doc_id, "thumbnail")
     assert audit_count(session) == 0
-    # the queue shows no documents: not audited either
-    reviewer.queue()
-    assert audit_count(session) == 0
+    # the queue shows the person's name: one entry per claim listed
+    assert [i["id"] for i in reviewer.queue().get_json()["items"]] == [claim_id]
+    assert audit_count(session) == 1
 
     plain = staff_login("rev.audit", ["reviewer"])
     assert plain.claim(claim_id).status_code == 200
@@ -159,13 +159,14 @@ def test_staff_views_are_audited_and_member_views_are_not(insured, reviewer, sta
     assert plain.get(url + "?variant=thumbnail").status_code == 200
     assert reviewer.claim(claim_id).status_code == 200
     # a refused view is not a view
-    assert plain.get(f"/api/v1/staff/claims/{claim_id}/documents/01NOPE000000000000000000/file")
-    assert audit_count(session) == 4
+    nope = f"/api/v1/staff/claims/{claim_id}/documents/01NOPE000000000000000000/file"
+    assert plain.get(nope).status_code == 404
+    assert audit_count(session) == 5
 
     resp = reviewer.get("/api/v1/staff/audit")
     assert resp.status_code == 200
     log = resp.get_json()
-    assert log["total"] == 4
+    assert log["total"] == 5
     entries = [
         (e["staff_username"], e["action"], e["object_type"], e["object_id"], e["claim_id"])
         for e in log["items"]
@@ -175,6 +176,7 @@ def test_staff_views_are_audited_and_member_views_are_not(insured, reviewer, sta
         ("rev.audit", "view_document", "document", doc_id, claim_id),
         ("rev.audit", "view_document", "document", doc_id, claim_id),
         ("rev.audit", "view_claim", "claim", claim_id, claim_id),
+        ("rev1", "list_claim", "claim", claim_id, claim_id),
     ]
     assert all(e["staff_id"] and e["at"] for e in log["items"])
 
@@ -182,10 +184,10 @@ def test_staff_views_are_audited_and_member_views_are_not(insured, reviewer, sta
     assert mine["total"] == 3
     other = insured.new().get_json()["id"]
     assert reviewer.get(f"/api/v1/staff/audit?claim_id={other}").get_json()["total"] == 0
-    assert reviewer.get(f"/api/v1/staff/audit?claim_id={claim_id}").get_json()["total"] == 4
+    assert reviewer.get(f"/api/v1/staff/audit?claim_id={claim_id}").get_json()["total"] == 5
     paged = reviewer.get("/api/v1/staff/audit?per_page=3&page=2").get_json()
-    assert (paged["total"], len(paged["items"])) == (4, 1)
-    assert paged["items"][0]["action"] == "view_claim"
+    assert (paged["total"], len(paged["items"])) == (5, 2)
+    assert [e["action"] for e in paged["items"]] == ["view_claim", "list_claim"]
 
 
 def test_staff_actions_record_who_acted(insured, reviewer, staff_login, session):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.auth import sessions as auth_sessions
 from app.auth.models import AuthSession, StaffUser
 from app.claims.models import AuditEntry, Claim, ClaimDocument, ClaimEvent, YearToDate
+from app.claims.service import has_duplicates
 from app.core import clock
 from app.core.ids import new_id
 from app.enrollment.models import HealthDeclaration, InsuredPerson, Order, OrderLine, Policy
@@ -162,6 +163,11 @@ def committed(app, database_url, request):
                 ("submit", "draft", "submitted"),
                 ("start_review", "submitted", "under_review"),
             ],
+            "need_more_info": [
+                ("submit", "draft", "submitted"),
+                ("start_review", "submitted", "under_review"),
+                ("request_info", "under_review", "need_more_info"),
+            ],
         }[setup.status]
         for i in range(setup.claims):
             claim_id = new_id()
@@ -181,7 +187,6 @@ def committed(app, database_url, request):
                     expenses=[LINE],
                     claimed_fen=LINE["amount_fen"],
                     estimate_fen=0,
-                    duplicate_flag=False,
                     created_at=now,
                     updated_at=now,
                     submitted_at=now if steps else None,
@@ -354,7 +359,9 @@ PHOTO = jpeg(424242, size=(40, 30))
 
 @pytest.mark.postgres_only
 @pytest.mark.parametrize(
-    "committed", [Setup(claims=2, status="draft", staff=0, member_sessions=2)], indirect=True
+    "committed",
+    [Setup(claims=2, status="need_more_info", staff=0, member_sessions=2)],
+    indirect=True,
 )
 def test_the_same_photo_uploaded_to_two_claims_at_once_flags_both(app, committed):
     made = committed
@@ -374,8 +381,7 @@ def test_the_same_photo_uploaded_to_two_claims_at_once_flags_both(app, committed
 
     assert run_together(2, upload) == [201, 201]
     with Session(made.engine) as db:
-        claims = db.scalars(select(Claim).where(Claim.id.in_(made.claims))).all()
-        assert [c.duplicate_flag for c in claims] == [True, True]
+        assert [has_duplicates(db, c) for c in made.claims] == [True, True]
 
 
 @pytest.mark.postgres_only

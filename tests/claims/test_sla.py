@@ -152,10 +152,53 @@ def test_input_checks() -> None:
     events = build(*NO_PAUSE)
     with pytest.raises(ValueError, match="timezone-aware"):
         compute_sla(events, datetime(2024, 3, 10))  # noqa: DTZ001
-    with pytest.raises(ValueError, match="before the last event"):
-        compute_sla(events, t(3, 1, 3))
     with pytest.raises(ValueError, match="time order"):
         compute_sla(list(reversed(events)), t(4, 1))
+
+
+def test_a_clock_behind_the_last_event_reads_as_that_event() -> None:
+    """Another server's clock a little behind: the same clocks as at the last event."""
+    events = build(*NO_PAUSE)
+    assert compute_sla(events, t(3, 1, 23, 59, 59)) == compute_sla(events, t(3, 2))
+
+
+@pytest.mark.parametrize(
+    ("decide_at", "late"),
+    [
+        (t(3, 31, 1, 59, 59), False),  # due 3-31 02:00
+        (t(3, 31, 2), False),  # exactly on time
+        (t(3, 31, 2, 0, 1), True),
+    ],
+)
+def test_decided_late(decide_at: datetime, late: bool) -> None:
+    sla = compute_sla(build(*NO_PAUSE, (A.REJECT, R, decide_at)), t(5, 1))
+    assert sla.decision_state is ClockState.STOPPED
+    assert sla.decided_late is late
+    assert not sla.decision_overdue  # a stopped clock is never overdue; late says it was
+
+
+def test_decided_late_counts_only_running_time() -> None:
+    # 4 days + 26 days after the pause: due 4-10 14:00 (see test_one_pause)
+    review = (A.START_REVIEW, R, t(3, 16))
+    on_time = compute_sla(build(*ONE_PAUSE, review, (A.APPROVE, R, t(4, 10, 14))), t(5, 1))
+    late = compute_sla(build(*ONE_PAUSE, review, (A.APPROVE, R, t(4, 10, 15))), t(5, 1))
+    assert (on_time.decided_late, late.decided_late) == (False, True)
+
+
+def test_withdrawn_is_never_late() -> None:
+    sla = compute_sla(build(*NO_PAUSE, (A.WITHDRAW, M, t(6, 1))), t(7, 1))
+    assert sla.decided_late is False
+
+
+@pytest.mark.parametrize(("paid_at", "late"), [(t(3, 13, 2), False), (t(3, 13, 2, 0, 1), True)])
+def test_paid_late(paid_at: datetime, late: bool) -> None:
+    # approved 3-3 02:00: payment due 3-13 02:00
+    sla = compute_sla(
+        build(*NO_PAUSE, (A.APPROVE, R, t(3, 3, 2)), (A.MARK_PAID, ActorKind.ADMIN, paid_at)),
+        t(4, 1),
+    )
+    assert sla.payment_state is ClockState.STOPPED
+    assert sla.paid_late is late and not sla.payment_overdue
 
 
 def test_custom_durations() -> None:

@@ -1,0 +1,234 @@
+"""Rules found by review: approvals verify (never raise) what was claimed; a claim answering a
+request for documents keeps its type and policy and is not shut out by the filing
+deadline; clocks a little behind never break a read; staff see who acted; one file is one
+document; drafts are hidden from staff."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.claims.models import ClaimDocument, ClaimEvent, YearToDate
+from app.core import clock
+from tests.claims.conftest import jpeg, stored_files, to_status
+
+
+def check_refused(resp, status, code):
+    body = resp.get_json()
+    assert resp.status_code == status, body
+    assert body["error"] == code
+    assert body["message"] and body["message_zh"]
+    return body
+
+
+# --- approval verifies the member's figures -------------------------------------------------
+
+
+def claim_under_review(insured, reviewer, **over):
+    resp = insured.new(**over)
+    assert resp.status_code == 201, resp.get_json()
+    claim_id = resp.get_json()["id"]
+    insured.upload_all(claim_id)
+    assert insured.submit(claim_id).status_code == 200
+    assert reviewer.act(claim_id, "start-review").status_code == 200
+    return claim_id
+
+
+def nothing_decided(insured, reviewer, session, claim_id):
+    claim = reviewer.claim(claim_id).get_json()
+    assert claim["status"] == "under_review"
+    assert claim["decision"] is None and claim["payout_fen"] is None
+    assert session.scalar(select(func.count()).select_from(YearToDate)) == 0
+    assert insured.get(claim_id).get_json()["timeline"][-1]["action"] == "start_review"
+
+
+@pytest.mark.parametrize(
+    ("expenses", "code"),
+    [
+        # more than claimed on one line
+        (
+            [
+                {"liability": "in_catalog", "amount_fen": 5_000_001},
+                {"liability": "out_of_catalog", "amount_fen": 2_000_000},
+            ],
+            "verified_exceeds_claimed",
+        ),
+        # two lines of one liability adding up to more than claimed
+        (
+            [
+                {"liability": "in_catalog", "amount_fen": 3_000_000},
+                {"liability": "in_catalog", "amount_fen": 2_000_001},
+            ],
+            "verified_exceeds_claimed",
+        ),
+        # a liability the member did not claim
+        ([{"liability": "proton_heavy_ion", "amount_fen": 100}], "verified_not_claimed"),
+    ],
+)
+def test_approval_cannot_raise_what_was_claimed(insured, reviewer, session, expenses, code):
+    claim_id = claim_under_review(insured, reviewer)
+    resp = reviewer.approve(claim_id, expenses)
+    check_refused(resp, 422, code)
+    nothing_decided(insured, reviewer, session, claim_id)
+
+
+def test_approval_may_split_and_lower_the_claimed_lines(insured, reviewer):
+    claim_id = claim_under_review(insured, reviewer)
+    verified = [
+        {"liability": "in_catalog", "amount_fen": 3_000_000},
+        {"liability": "in_catalog", "amount_fen": 2_000_000},
+        {"liability": "out_of_catalog", "amount_fen": 1_500_000},
+    ]
+    resp = reviewer.approve(claim_id, verified)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["verified_expenses"] == [{**e, "other_paid_fen": 0} for e in verified]
+
+
+# --- answering a request for documents -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("claim_type", "special_drug"), ("policy_id", "01NOSUCHPOLICY000000000000")],
+)
+def test_a_filed_claim_keeps_its_type_and_policy(insured, reviewer, field, value):
+    claim_id = to_status(insured, reviewer, "need_more_info")
+    before = insured.get(claim_id).get_json()
+    body = check_refused(insured.patch(claim_id, {field: value}), 409, "claim_field_locked")
+    assert field in body["errors"]["json"]
+    after = insured.get(claim_id).get_json()
+    assert (after["claim_type"], after["policy_id"]) == (before["claim_type"], before["policy_id"])
+    # the same value is no change, and amounts may still be corrected
+    same = insured.patch(
+        claim_id,
+        {field: before[field], "expenses": [{"liability": "in_catalog", "amount_fen": 4_000_000}]},
+    )
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["claimed_fen"] == 4_000_000
+
+
+def test_a_draft_may_change_its_type(insured):
+    claim_id = insured.new().get_json()["id"]
+    resp = insured.patch(
+        claim_id,
+        {
+            "claim_type": "special_drug",
+            "expenses": [
+                {"liability": "special_drugs", "amount_fen": 100_000, "drug_code": "olaparib"}
+            ],
+        },
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["claim_type"] == "special_drug"
+
+
+def test_a_claim_filed_in_time_can_be_resubmitted_after_the_deadline(insured, reviewer, move_clock):
+    claim_id = to_status(insured, reviewer, "need_more_info")  # asked for an invoice
+    end = date.fromisoformat(insured.get(claim_id).get_json()["service_end"])
+    closed = datetime.combine(end.replace(year=end.year + 2), time(16, 0), UTC)  # local midnight
+    move_clock(closed + timedelta(days=1), insured, reviewer)
+    # dates may still be corrected inside the cover
+    start = date.fromisoformat(insured.get(claim_id).get_json()["service_start"])
+    moved = insured.patch(claim_id, {"service_start": (start - timedelta(days=1)).isoformat()})
+    assert moved.status_code == 200, moved.get_json()
+    assert insured.upload(claim_id, "invoice", jpeg(777)).status_code == 201
+    resp = insured.submit(claim_id)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["status"] == "submitted"
+    # a new claim for the same stay is refused: filing has closed
+    check_refused(
+        insured.new(service_start=start.isoformat(), service_end=end.isoformat()),
+        422,
+        "filing_closed",
+    )
+
+
+# --- clocks ----------------------------------------------------------------------------------
+
+
+def test_a_clock_a_little_behind_the_last_event_breaks_no_read(insured, reviewer, set_clock):
+    claim_id = to_status(insured, reviewer, "under_review")
+    now = clock.now()
+    set_clock(now - timedelta(milliseconds=5))
+    member = insured.get(claim_id)
+    assert member.status_code == 200, member.get_json()
+    assert member.get_json()["sla"]["decision_state"] == "running"
+    assert reviewer.queue().status_code == 200
+    assert reviewer.claim(claim_id).status_code == 200
+
+
+def test_a_late_decision_stays_late(insured, reviewer, move_clock):
+    claim_id = to_status(insured, reviewer, "under_review")
+    move_clock(clock.now() + timedelta(days=31), insured, reviewer)
+    running = insured.get(claim_id).get_json()["sla"]
+    assert running["decision_overdue"] is True and running["decided_late"] is False
+    assert reviewer.approve(claim_id).status_code == 200
+    stopped = insured.get(claim_id).get_json()["sla"]
+    assert stopped["decision_state"] == "stopped"
+    assert (stopped["decision_overdue"], stopped["decided_late"]) == (False, True)
+    assert stopped["paid_late"] is False
+
+
+# --- who acted ---------------------------------------------------------------------------
+
+
+def test_staff_see_which_staff_user_acted_and_the_member_does_not(
+    insured, reviewer, staff_login, session
+):
+    other = staff_login("rev.named", ["reviewer"])
+    claim_id = insured.filed()["id"]
+    assert other.act(claim_id, "start-review").status_code == 200
+    assert reviewer.approve(claim_id).status_code == 200
+
+    timeline = reviewer.claim(claim_id).get_json()["timeline"]
+    by_action = {e["action"]: e for e in timeline}
+    assert by_action["submit"]["actor_id"] is None and by_action["submit"]["actor_name"] is None
+    assert by_action["start_review"]["actor_id"] == other.user.id
+    assert by_action["start_review"]["actor_name"] == "Rev.Named"
+    assert by_action["start_review"]["text"]["zh"] == "审核员 Rev.Named：开始审核（→审核中）"
+    assert by_action["approve"]["actor_name"] == "Rev1"
+    assert by_action["approve"]["text"]["en"].startswith("A staff member (Rev1): approve")
+
+    member = insured.get(claim_id).get_json()["timeline"]
+    assert all("actor_id" not in e and "actor_name" not in e for e in member)
+    assert not any("Rev" in e["text"]["zh"] + e["text"]["en"] for e in member)
+    stored = session.scalars(select(ClaimEvent.actor_id).where(ClaimEvent.claim_id == claim_id))
+    submitter, *staff_ids = list(stored)
+    assert submitter is not None and staff_ids == [other.user.id, reviewer.user.id]
+
+
+# --- one file, one document -------------------------------------------------------------------
+
+
+def test_the_same_file_as_another_kind_is_refused(insured, session, document_dir):
+    claim_id = insured.new().get_json()["id"]
+    photo = jpeg(4242)
+    first = insured.upload(claim_id, "invoice", photo)
+    assert first.status_code == 201
+    files = stored_files(document_dir)
+    body = check_refused(
+        insured.upload(claim_id, "expense_itemisation", photo), 409, "already_uploaded"
+    )
+    assert body["errors"]["existing"] == {"id": first.get_json()["id"], "kind": "invoice"}
+    assert stored_files(document_dir) == files
+    count = select(func.count()).where(ClaimDocument.claim_id == claim_id)
+    assert session.scalar(count) == 1
+    # the same kind again is the same document (a retry)
+    again = insured.upload(claim_id, "invoice", photo)
+    assert (again.status_code, again.get_json()["id"]) == (200, first.get_json()["id"])
+
+
+# --- drafts are the member's own business ----------------------------------------------------
+
+
+def test_staff_cannot_open_a_draft(insured, reviewer, session):
+    claim_id = insured.new().get_json()["id"]
+    doc = insured.upload(claim_id, "invoice", jpeg(31)).get_json()
+    for url in (
+        f"/api/v1/staff/claims/{claim_id}",
+        f"/api/v1/staff/claims/{claim_id}/documents/{doc['id']}/file",
+    ):
+        check_refused(reviewer.get(url), 404, "claim_not_found")
+    assert reviewer.queue().get_json()["items"] == []
