@@ -42,6 +42,10 @@ class Settings:
     # empty: taken from the request (behind a proxy set FORWARDED_ALLOW_IPS for gunicorn)
     public_base_url: str = ""  # PUBLIC_BASE_URL, e.g. https://hmb.example.cn
     provider_timeout_s: float = 5.0  # PROVIDER_TIMEOUT: connect/read timeout for provider calls
+    # reverse proxies in front of gunicorn that set X-Forwarded-For/-Proto/-Host (nginx: 1);
+    # the client address (rate limits, staff audit log, WeChat Pay's payer IP) is read from
+    # them. 0 (the default): the peer address is the client's.
+    proxy_hops: int = 0  # PROXY_HOPS
     # WeChat official-account web authorization
     wechat_app_id: str = ""
     wechat_app_secret: str = ""
@@ -105,6 +109,7 @@ class Settings:
             standin_db=env.get("STANDIN_DB") or str(REPO_ROOT / "instance" / "standins.sqlite3"),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             provider_timeout_s=float(env.get("PROVIDER_TIMEOUT", "5")),
+            proxy_hops=int(env.get("PROXY_HOPS", "0")),
             wechat_app_id=env.get("WECHAT_APP_ID", ""),
             wechat_app_secret=env.get("WECHAT_APP_SECRET", ""),
             wechat_scope=env.get("WECHAT_SCOPE", "snsapi_base"),

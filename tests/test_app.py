@@ -82,6 +82,26 @@ def test_readyz_reports_a_dead_database(tmp_path):
     assert body["checks"] == {"database": "fail"}
 
 
+@pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_the_client_address_behind_a_proxy(tmp_path, hops, seen):
+    """With PROXY_HOPS the client address (rate limits, audit log, payer IP) is the one the
+    proxy forwarded; without it a forged X-Forwarded-For is ignored."""
+    from flask import request
+
+    from app.core.security import public
+
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "APP_ENV": "test", "PROXY_HOPS": hops}
+    )
+    app.add_url_rule("/_address", "address", public(lambda: {"ip": request.remote_addr}))
+    resp = app.test_client().get(
+        "/_address",
+        headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert resp.get_json() == {"ip": seen}
+
+
 # --- errors and headers ---------------------------------------------------------------
 
 
