@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,18 @@ from app.documents import Storage, check_size
 from app.documents.storage import DocumentNotStored, key_for
 
 SERVED_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
+INLINE_TYPES = frozenset({"image/jpeg", "image/png"})
+# the served name's extension is the stored type's (a HEIC upload is stored, and served, as JPEG)
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/pdf": ".pdf",
+    "application/octet-stream": ".bin",
+}
+# extensions an upload's name may carry that the served name replaces rather than keeps
+_UPLOAD_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".heic", ".heif", ".hif", ".pdf", ".bin"}
+)
 
 UPLOAD_DOC: dict[str, Any] = {
     "requestBody": {
@@ -30,7 +43,10 @@ UPLOAD_DOC: dict[str, Any] = {
 FILE_DOC: dict[str, Any] = {
     "responses": {
         "200": {
-            "description": "The file (images inline, PDFs as attachments).",
+            "description": (
+                "The file (images inline, PDFs as attachments), named with the extension "
+                "of the stored type."
+            ),
             "content": {
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}},
@@ -39,6 +55,16 @@ FILE_DOC: dict[str, Any] = {
         }
     }
 }
+
+
+def served_name(name: str, content_type: str) -> str:
+    """`name` with the extension of `content_type`: a photo's or PDF's own extension
+    (IMG_0001.HEIC -> IMG_0001.jpg) is replaced; any other suffix is kept and the right
+    extension appended (scan.2024 -> scan.2024.pdf)."""
+    stem, ext = os.path.splitext(name)
+    if stem and ext.lower() in _UPLOAD_EXTENSIONS:
+        name = stem
+    return name + EXTENSIONS[content_type]
 
 
 def storage() -> Storage:
@@ -83,10 +109,9 @@ def send(doc: ClaimDocument, variant: str | None) -> Response:
     content_type = "image/jpeg" if thumb else doc.content_type
     if content_type not in SERVED_TYPES:
         content_type = "application/octet-stream"
-    disposition = "attachment" if content_type == "application/pdf" else "inline"
-    name = ("thumb-" if thumb else "") + (doc.filename or doc.id)
-    if content_type == "application/pdf" and not name.lower().endswith(".pdf"):
-        name += ".pdf"
+    # only the stored images are shown in the page; a PDF or anything unexpected is a download
+    disposition = "inline" if content_type in INLINE_TYPES else "attachment"
+    name = served_name(("thumb-" if thumb else "") + (doc.filename or doc.id), content_type)
     ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in name)
     response = Response(data, mimetype=content_type)
     response.headers["Content-Disposition"] = (

@@ -94,6 +94,14 @@ def _commit_on_success(response: Any) -> Any:
             try:
                 session.commit()
             except Exception:
+                # end the transaction BEFORE the undo: the undo works in a session of its own,
+                # which would otherwise wait on this one's locks (PostgreSQL's advisory lock on
+                # the content, SQLite's write lock) until the request gives up
+                try:
+                    session.rollback()
+                except Exception:
+                    logging.getLogger(__name__).exception("rollback after a failed commit failed")
+                g.pop("after_commit", None)
                 _undo_outside_writes()
                 raise
         else:

@@ -60,11 +60,18 @@ _REJECTIONS: dict[str, tuple[int, str, str]] = {
         "图片像素过多，请降低分辨率后重新拍摄。",
     ),
     "empty": (422, "The file is empty.", "文件为空。"),
+    "too_many_pages": (
+        422,
+        "The PDF has too many pages (at most {limit} pages); split it into several files.",
+        "PDF 页数过多（最多 {limit} 页），请拆分成几个文件上传。",
+    ),
 }
 
 
 class DocumentRejected(DomainError):
-    """An upload refused for what it contains; `code` is one of the keys of `_REJECTIONS`."""
+    """An upload refused for what it contains; `code` is one of the keys of `_REJECTIONS`.
+
+    `limit` fills the message: bytes for `too_large`, pages for `too_many_pages`."""
 
     http_status = 422
     code = "corrupt"
@@ -81,8 +88,8 @@ class DocumentRejected(DomainError):
         status, en, zh = _REJECTIONS[code]
         limit_mb = f"{limit / (1024 * 1024):g}"
         super().__init__(
-            message_en if message_en is not None else en.format(limit_mb=limit_mb),
-            message_zh if message_zh is not None else zh.format(limit_mb=limit_mb),
+            message_en if message_en is not None else en.format(limit=limit, limit_mb=limit_mb),
+            message_zh if message_zh is not None else zh.format(limit=limit, limit_mb=limit_mb),
             code=code,
             http_status=http_status if http_status is not None else status,
         )
@@ -160,12 +167,8 @@ def check_pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> int:
         raise DocumentRejected("corrupt") from exc
     if pages == 0:
         raise DocumentRejected("corrupt")
-    if pages > max_pages:
-        raise DocumentRejected(
-            "too_large",
-            f"The PDF has too many pages (at most {max_pages}).",
-            f"PDF 页数过多（最多 {max_pages} 页）。",
-        )
+    if pages > max_pages:  # a count, not a byte size: 422, not 413
+        raise DocumentRejected("too_many_pages", limit=max_pages)
     return pages
 
 

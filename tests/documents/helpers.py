@@ -88,10 +88,17 @@ def png_claiming(width: int, height: int) -> bytes:
     )
 
 
-def pdf(pages: int = 1, *, password: str | None = None, owner_only: bool = False) -> bytes:
+def pdf(
+    pages: int = 1,
+    *,
+    password: str | None = None,
+    owner_only: bool = False,
+    size: tuple[int, int] = (595, 842),
+) -> bytes:
+    """Blank pages (A4 by default; another `size` gives other bytes)."""
     writer = PdfWriter()
     for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
+        writer.add_blank_page(width=size[0], height=size[1])
     if password is not None:
         if owner_only:
             writer.encrypt(user_password="", owner_password=password, algorithm="AES-256")

@@ -67,6 +67,7 @@ def test_sniff(data: bytes, expected: str | None) -> None:
         ("encrypted_pdf", 422),
         ("image_too_large", 422),
         ("empty", 422),
+        ("too_many_pages", 422),
     ],
 )
 def test_rejection_is_a_domain_error(code: str, status: int) -> None:
@@ -79,6 +80,17 @@ def test_rejection_is_a_domain_error(code: str, status: int) -> None:
 def test_too_large_message_names_the_limit() -> None:
     err = DocumentRejected("too_large", limit=15 * 1024 * 1024)
     assert "15 MB" in err.message_en and "15 MB" in err.message_zh
+
+
+def test_too_many_pages_is_422_and_names_the_page_limit() -> None:
+    """A page count is not a byte size: 422, never 413; both messages give the limit."""
+    with pytest.raises(DocumentRejected) as info:
+        content.check_pdf(pdf(4), max_pages=3)
+    err = info.value
+    assert (err.code, err.http_status) == ("too_many_pages", 422)
+    assert "at most 3 pages" in err.message_en
+    assert "最多 3 页" in err.message_zh
+    assert "MB" not in err.message_en + err.message_zh
 
 
 @pytest.mark.parametrize(
@@ -123,7 +135,7 @@ def test_read_limited_never_reads_past_limit_plus_one(
     [
         pytest.param(pdf(1), 1, None, id="one-page"),
         pytest.param(pdf(3), 3, None, id="three-pages"),
-        pytest.param(pdf(4), None, "too_large", id="over-page-cap"),
+        pytest.param(pdf(4), None, "too_many_pages", id="over-page-cap"),
         pytest.param(pdf(0), None, "corrupt", id="no-pages"),
         pytest.param(pdf(1, password="secret"), None, "encrypted_pdf", id="encrypted"),
         pytest.param(pdf(1, password="o", owner_only=True), None, "encrypted_pdf", id="owner-pw"),

@@ -129,6 +129,7 @@ def _truncated_jpeg() -> bytes:
         pytest.param(png_claiming(8_000, 7_000), "a.png", "image_too_large", 422, id="over-cap"),
         pytest.param(pdf(1, password="pw"), "a.pdf", "encrypted_pdf", 422, id="encrypted-pdf"),
         pytest.param(pdf(0), "a.pdf", "corrupt", 422, id="pdf-no-pages"),
+        pytest.param(pdf(201), "a.pdf", "too_many_pages", 422, id="pdf-over-200-pages"),
         pytest.param(b"%PDF-1.4\n%%EOF", "a.pdf", "corrupt", 422, id="pdf-garbage"),
     ],
 )
