@@ -372,6 +372,8 @@ def test_large_photos_get_a_small_thumbnail(insured, draft):
 def test_serving_headers(insured, draft, reviewer, data, filename, content_type, disposition):
     doc = post_file(insured, draft, data, filename=filename, content_type="text/html").get_json()
     assert doc["content_type"] == content_type
+    insured.upload_all(draft, [k for k in HOSPITAL_KINDS if k != "invoice"], seed=8)
+    assert insured.submit(draft).status_code == 200  # staff see filed claims only
     staff_url = f"/api/v1/staff/claims/{draft}/documents/{doc['id']}/file"
     for resp in (insured.client.get(doc["url"]), reviewer.get(staff_url)):
         assert resp.status_code == 200
