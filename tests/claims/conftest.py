@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -372,6 +373,30 @@ def to_status(insured: Claims, staff: Staff, status: str, relation: str = "self"
         assert resp.status_code == 200, (step, resp.get_json())
     assert insured.get(claim_id).get_json()["status"] == status
     return claim_id
+
+
+def post_file(
+    insured: Claims,
+    claim_id: str,
+    data: bytes,
+    *,
+    kind: str = "invoice",
+    filename: str = "a.jpg",
+    **kw: Any,
+) -> Any:
+    """Upload raw bytes as the member (declared type image/jpeg unless given)."""
+    return insured.client.post(
+        f"/api/v1/claims/{claim_id}/documents?kind={kind}&filename={quote(filename)}",
+        data=data,
+        content_type=kw.pop("content_type", "image/jpeg"),
+        headers={"X-CSRF-Token": insured.family.csrf},
+        **kw,
+    )
+
+
+@pytest.fixture
+def draft(insured: Claims) -> str:
+    return str(insured.new().get_json()["id"])
 
 
 def stored_files(document_dir: str) -> set[str]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.claims.models import ClaimDocument
 from app.claims.service import has_duplicates
-from tests.claims.conftest import HOSPITAL_KINDS, jpeg, stored_files
+from tests.claims.conftest import HOSPITAL_KINDS, jpeg, post_file, stored_files
 from tests.documents.helpers import encode, exif_with_gps, halves, noisy, pdf, png_claiming
 
 HTML = b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>"
@@ -37,21 +37,6 @@ def decoded(data):
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
-
-
-def post_file(insured, claim_id, data, *, kind="invoice", filename="a.jpg", **kw):
-    return insured.client.post(
-        f"/api/v1/claims/{claim_id}/documents?kind={kind}&filename={filename}",
-        data=data,
-        content_type=kw.pop("content_type", "image/jpeg"),
-        headers={"X-CSRF-Token": insured.family.csrf},
-        **kw,
-    )
-
-
-@pytest.fixture
-def draft(insured):
-    return insured.new().get_json()["id"]
 
 
 @pytest.fixture

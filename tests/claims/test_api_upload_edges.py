@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.claims.models import ClaimDocument
 from app.core import db as core_db
 from app.documents import MAX_DOCUMENT_BYTES
-from tests.claims.conftest import jpeg, stored_files
+from tests.claims.conftest import jpeg, post_file, stored_files
 from tests.documents.helpers import encode, halves, pdf
 
 
@@ -25,21 +25,6 @@ def rows(session, claim_id):
     return session.scalar(
         select(func.count()).select_from(ClaimDocument).where(ClaimDocument.claim_id == claim_id)
     )
-
-
-def post_file(insured, claim_id, data, *, kind="invoice", filename="a.jpg", **kw):
-    return insured.client.post(
-        f"/api/v1/claims/{claim_id}/documents?kind={kind}&filename={quote(filename)}",
-        data=data,
-        content_type=kw.pop("content_type", "image/jpeg"),
-        headers={"X-CSRF-Token": insured.family.csrf},
-        **kw,
-    )
-
-
-@pytest.fixture
-def draft(insured):
-    return insured.new().get_json()["id"]
 
 
 @pytest.fixture
