@@ -21,7 +21,7 @@ from app.claims import service, workflow
 from app.claims.models import AuditEntry, Claim, YearToDate
 from app.claims.workflow import Action, ActorKind, RejectReason, Status
 from app.core import clock
-from app.core.errors import ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.enrollment.models import Policy
 from app.plans.models import Plan
 from app.rules.payout import PayoutResult
@@ -304,6 +304,12 @@ def reject(
 def mark_paid(db: Session, staff: StaffUser, claim_id: str, bank_reference: str) -> Claim:
     claim = get_claim(db, claim_id, lock=True)
     workflow.transition(Status(claim.status), Action.MARK_PAID, actor_kind(staff))
+    if claim.payout_fen == 0:
+        raise Conflict(
+            "This claim was approved with a payout of 0: there is nothing to pay.",
+            "该理赔核定赔付金额为 0 元，无需支付。",
+            code="nothing_to_pay",
+        )
     claim.bank_reference = bank_reference.strip()
     service.change_status(
         db,

@@ -685,7 +685,16 @@ def to_event(row: ClaimEvent) -> workflow.Event:
 
 
 def clocks(db: Session, claim: Claim) -> sla_rules.SlaClocks:
-    return sla_rules.compute_sla(events_of(db, claim.id), clock.now())
+    return sla_rules.compute_sla(
+        events_of(db, claim.id), clock.now(), payment_expected=claim.payout_fen != 0
+    )
+
+
+def allowed_actions(claim: Claim, actor: ActorKind) -> list[str]:
+    """The workflow's actions for `actor` now; an approval that pays nothing has nothing to
+    mark paid (it ends there)."""
+    actions = workflow.allowed_actions(Status(claim.status), actor)
+    return [a.value for a in actions if not (a is Action.MARK_PAID and claim.payout_fen == 0)]
 
 
 def change_status(

@@ -3,7 +3,9 @@
 - Decision: 30 days of counted time. The clock starts at the first `submit`, pauses at
   `request_info` (time in `need_more_info` does not count) and resumes at the next `submit`;
   it stops at `approve`, `reject` or `withdraw`.
-- Payment: due 10 days after `approve`; it stops at `mark_paid`.
+- Payment: due 10 days after `approve`; it stops at `mark_paid`. An approval that pays
+  nothing (the bill stayed inside the deductible, say) starts no payment clock
+  (`payment_expected=False`).
 
 Time choice: a "day" is 24 hours of elapsed time between UTC instants (calendar days, not
 business days; no local-midnight rounding, so daylight-saving shifts cannot distort it).
@@ -71,6 +73,7 @@ def compute_sla(
     *,
     decision_days: int = DECISION_DAYS,
     payment_days: int = PAYMENT_DAYS,
+    payment_expected: bool = True,
 ) -> SlaClocks:
     """The clocks at `now` from the claim's events (in time order)."""
     _aware(now, "now")
@@ -99,7 +102,7 @@ def compute_sla(
             if event.action in (Action.APPROVE, Action.REJECT):
                 decided_at = event.at
                 due_when_stopped = event.at + (budget - counted)
-            if event.action is Action.APPROVE:
+            if event.action is Action.APPROVE and payment_expected:
                 approved_at = event.at
         elif event.action is Action.MARK_PAID:
             paid_at = event.at

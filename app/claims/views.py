@@ -200,7 +200,7 @@ def detail(
         "reject_reason": reject,
         "info_request": claim.info_request,
         "bank_reference": claim.bank_reference,
-        "allowed_actions": [a.value for a in workflow.allowed_actions(Status(claim.status), actor)],
+        "allowed_actions": service.allowed_actions(claim, actor),
         "submitted_at": claim.submitted_at,
         "decided_at": claim.decided_at,
         "paid_at": claim.paid_at,

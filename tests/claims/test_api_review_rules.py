@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.claims.models import ClaimDocument, ClaimEvent, YearToDate
+from app.claims.models import Claim, ClaimDocument, ClaimEvent, YearToDate
 from app.core import clock
 from tests.claims.conftest import jpeg, stored_files, to_status
 
@@ -232,3 +232,38 @@ def test_staff_cannot_open_a_draft(insured, reviewer, session):
     ):
         check_refused(reviewer.get(url), 404, "claim_not_found")
     assert reviewer.queue().get_json()["items"] == []
+
+
+# --- an approval that pays nothing -------------------------------------------------------------
+
+
+def test_an_approval_inside_the_deductible_ends_with_nothing_to_pay(insured, reviewer, session):
+    claim_id = claim_under_review(insured, reviewer)
+    small = [{"liability": "in_catalog", "amount_fen": 100_000}]  # inside the deductible
+    resp = reviewer.approve(claim_id, small)
+    assert resp.status_code == 200, resp.get_json()
+    staff_view = resp.get_json()
+    assert staff_view["payout_fen"] == 0
+    assert "mark_paid" not in staff_view["allowed_actions"]
+    assert staff_view["sla"]["payment_state"] == "not_started"
+    assert staff_view["sla"]["payment_due_at"] is None
+    assert session.get(Claim, claim_id).sla_due_at is None
+    year = session.scalar(select(YearToDate))
+    assert year.deductible_used == {"hospital": 100_000} and year.overall_paid_fen == 0
+
+    body = check_refused(
+        reviewer.act(claim_id, "mark-paid", {"bank_reference": "TRX9"}), 409, "nothing_to_pay"
+    )
+    assert "0" in body["message"]
+    member = insured.get(claim_id).get_json()
+    assert (member["status"], member["payout_fen"]) == ("approved", 0)
+    assert member["decision"]["total_payout_fen"] == 0
+    assert member["sla"]["payment_state"] == "not_started"
+
+
+def test_a_paying_approval_still_has_to_be_marked_paid(insured, reviewer):
+    claim_id = claim_under_review(insured, reviewer)
+    resp = reviewer.approve(claim_id)
+    assert resp.get_json()["payout_fen"] > 0
+    assert "mark_paid" in resp.get_json()["allowed_actions"]
+    assert resp.get_json()["sla"]["payment_state"] == "running"

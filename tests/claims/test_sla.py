@@ -260,3 +260,11 @@ def test_adding_a_pause_delays_due_by_its_length(
     assert due_base is not None and due_paused is not None
     assert due_paused == due_base + pause * s
     assert due_paused >= due_base
+
+
+def test_an_approval_paying_nothing_starts_no_payment_clock() -> None:
+    events = build(*NO_PAUSE, (A.APPROVE, R, t(3, 3, 2)))
+    sla = compute_sla(events, t(4, 1), payment_expected=False)
+    assert sla.payment_state is ClockState.NOT_STARTED
+    assert sla.payment_due_at is None and not sla.payment_overdue
+    assert sla.decision_state is ClockState.STOPPED and sla.decided_at == t(3, 3, 2)
