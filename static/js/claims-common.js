@@ -2,8 +2,10 @@
 // policies, claim types), status badges, dates in the plan's timezone, the payout view,
 // and the document checklist with its uploads: one file at a time as the raw request
 // body through XMLHttpRequest (for `upload.onprogress`: a progress bar per file), a
-// failed file kept with the server's message and a retry button. Uploads live here, per
-// claim, so that they go on (and show again) whatever the screen redraws.
+// failed file kept with the server's message, with a retry button when sending it again
+// may work (network, timeout, 429, 5xx; a file the server refused can only be removed).
+// Uploads live here, per claim, so that they go on (and show again) whatever the screen
+// redraws.
 import { h, replace } from "./dom.js";
 import { addStrings, pick, t } from "./i18n.js";
 import { ApiError, errorCode, errorText, get } from "./api.js";
@@ -28,6 +30,7 @@ addStrings({
     claimed_label: "申请金额",
     estimate_label: "预计赔付",
     payout_label: "赔付金额",
+    payout_none: "不予赔付",
     hospital_label: "医院或药店",
     claim_unread: "有新消息",
     // the form
@@ -90,6 +93,7 @@ addStrings({
     upload_done: "已上传",
     upload_duplicate: "这个文件已经上传过了。",
     upload_failed: "上传失败",
+    upload_refused: "未能上传",
     upload_retry: "重试",
     upload_remove: "移除",
     upload_too_large: "文件太大，请压缩或拍得小一些后重新上传。",
@@ -125,7 +129,7 @@ addStrings({
     decision_title: "审核结果",
     decision_total: "赔付金额",
     bank_reference: "支付流水号",
-    reject_title: "未予赔付",
+    reject_title: "不予赔付",
     summary_title: "申请信息",
     expenses_title: "申报费用",
     other_paid_short: "其他保险已报销 {amount}",
@@ -144,6 +148,7 @@ addStrings({
     claimed_label: "Claimed",
     estimate_label: "Estimated payout",
     payout_label: "Payout",
+    payout_none: "Not payable",
     hospital_label: "Hospital or pharmacy",
     claim_unread: "New message",
     cf_step: "Step {n} of 2",
@@ -204,6 +209,7 @@ addStrings({
     upload_done: "Uploaded",
     upload_duplicate: "This file is already uploaded.",
     upload_failed: "Upload failed",
+    upload_refused: "Not accepted",
     upload_retry: "Retry",
     upload_remove: "Remove",
     upload_too_large: "The file is too large: compress it or take a smaller photo and try again.",
@@ -237,7 +243,7 @@ addStrings({
     decision_title: "Decision",
     decision_total: "Payout",
     bank_reference: "Payment reference",
-    reject_title: "Not paid",
+    reject_title: "Not payable",
     summary_title: "Claim details",
     expenses_title: "Costs claimed",
     other_paid_short: "{amount} paid by other insurance",
@@ -531,6 +537,16 @@ export function uploadErrorText(err) {
   return errorText(err);
 }
 
+// Whether sending the same file again may work: the connection dropped, it timed out, the
+// server was busy (429) or failing (5xx). A refusal of the file itself (413 too large, 415
+// type, 422 corrupt / encrypted PDF / empty / too many pages, 409 too many documents /
+// already uploaded / claim locked, and the other 4xx) would only come back.
+function uploadRetryable(err) {
+  if (!(err instanceof ApiError)) return false;
+  if (err.kind === "network" || err.kind === "timeout") return true;
+  return err.status === 429 || err.status >= 500;
+}
+
 function statusText(entry) {
   if (entry.status === "queued") return t("upload_queued");
   if (entry.status === "uploading") {
@@ -538,7 +554,7 @@ function statusText(entry) {
   }
   if (entry.status === "duplicate") return t("upload_duplicate");
   if (entry.status === "done") return t("upload_done");
-  return t("upload_failed");
+  return uploadRetryable(entry.err) ? t("upload_failed") : t("upload_refused");
 }
 
 function showProgress(entry) {
@@ -567,8 +583,10 @@ function uploadRow(entry) {
   const status = h("span", { class: "upload-status", testid: "upload-status", text: statusText(entry) });
   entry.view = { bar: bar, status: status };
   const failedNow = entry.status === "failed";
+  const canRetry = failedNow && uploadRetryable(entry.err);
   return h("li", { class: "upload upload-" + entry.status, testid: "upload", "data-kind": entry.kind,
-    "data-filename": entry.name, "data-status": entry.status },
+    "data-filename": entry.name, "data-status": entry.status,
+    "data-retryable": failedNow ? String(canRetry) : null },
   fileMark(entry, entry.preview),
   h("div", { class: "upload-body" },
     h("span", { class: "upload-name", text: entry.name }),
@@ -578,7 +596,7 @@ function uploadRow(entry) {
     failedNow ? h("p", { class: "field-error", role: "alert", testid: "upload-error",
       text: uploadErrorText(entry.err) }) : null,
     failedNow || entry.status === "duplicate" ? h("div", { class: "upload-actions" },
-      failedNow ? h("button", { type: "button", class: "btn btn-secondary btn-small", testid: "upload-retry",
+      canRetry ? h("button", { type: "button", class: "btn btn-secondary btn-small", testid: "upload-retry",
         text: t("upload_retry"), onclick: () => retry(entry) }) : null,
       h("button", { type: "button", class: "link-btn", testid: "upload-remove", text: t("upload_remove"),
         onclick: () => removeEntry(entry) })) : null));

@@ -411,12 +411,14 @@ def test_member_files_a_claim_and_follows_it(
     expect(failed).to_have_attribute("data-status", "failed")
     expect(failed.get_by_test_id("upload-error")).to_contain_text("网络连接不稳定")
     expect(failed.get_by_test_id("upload-status")).to_have_text("上传失败")
+    expect(failed).to_have_attribute("data-retryable", "true")
     shot(page, artifacts_dir, "claims-02-upload-failed", by(page, "checklist-invoice"))
     failed.get_by_test_id("upload-retry").click()
     expect(by(page, "checklist-invoice")).to_have_attribute("data-count", "1")
     expect(by(page, "checklist-invoice").get_by_test_id("upload")).to_have_count(0)
 
-    # A file that is no image nor PDF: the server's words, and it can be removed.
+    # A file that is no image nor PDF: the server's words, and it can be removed; no retry
+    # (the same file would be refused again).
     notes = tmp_path / "notes.jpg"
     notes.write_text("这不是图片", encoding="utf-8")
     by(page, "file-bmi_settlement").set_input_files(str(notes))
@@ -424,6 +426,10 @@ def test_member_files_a_claim_and_follows_it(
     expect(refused.get_by_test_id("upload-error")).to_have_text(
         "请上传照片（JPEG、PNG、HEIC）或 PDF 文件。"
     )
+    expect(refused).to_have_attribute("data-retryable", "false")
+    expect(refused.get_by_test_id("upload-status")).to_have_text("未能上传")
+    expect(refused.get_by_test_id("upload-retry")).to_have_count(0)
+    expect(refused.get_by_test_id("upload-remove")).to_be_visible()
     expect(by(page, "checklist-bmi_settlement")).to_have_attribute("data-count", "0")
     refused.get_by_test_id("upload-remove").click()
     expect(refused).to_have_count(0)
@@ -636,7 +642,8 @@ def test_member_saves_a_special_drug_claim_and_withdraws_it(
     expect(refused.get_by_test_id("upload-error")).to_have_text(
         re.compile(r"^(文件过大（最大 15 MB）。|请求内容过大。)$")
     )
-    expect(refused.get_by_test_id("upload-retry")).to_be_visible()
+    expect(refused.get_by_test_id("upload-retry")).to_have_count(0)  # too large stays too large
+    expect(refused.get_by_test_id("upload-remove")).to_be_visible()
     expect(by(page, "checklist-prescription")).to_have_attribute("data-count", "0")
 
     # Back to the form: the draft is kept (the person can no longer change).
@@ -690,4 +697,154 @@ def test_member_saves_a_special_drug_claim_and_withdraws_it(
     expect(by(page, "claim-submit")).to_have_count(0)
     expect(by(page, "timeline-entry").first).to_have_attribute("data-action", "withdraw")
     shot(page, artifacts_dir, "claims-10-withdrawn")
+    assert console.unexpected() == [], console.unexpected()
+
+
+def member_api(page: Any, base: str) -> Api:
+    """The phone's own calls (its cookies), with a CSRF token."""
+    csrf = page.request.get(base + "/api/v1/me/csrf").json()["csrf_token"]
+    return Api(page.request, base, csrf)
+
+
+def draft_claim(api: Any, person_id: str, days_ago: int, amount_fen: int) -> Any:
+    day = today() - timedelta(days=days_ago)
+    return api.post(
+        CLAIMS,
+        {
+            "person_id": person_id,
+            "claim_type": "hospital",
+            "service_start": (day - timedelta(days=2)).isoformat(),
+            "service_end": day.isoformat(),
+            "hospital": "厦门市中医院",
+            "expenses": [{"liability": "in_catalog", "amount_fen": amount_fen}],
+        },
+    )
+
+
+def test_rejected_and_withdrawn_claims_show_no_payout(
+    phone: Any,
+    console: Console,
+    server: Server,
+    member: Member,
+    staff: Api,
+    artifacts_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """A rejected claim says it is not payable (no estimate shown as if it would be paid);
+    a withdrawn one shows only what was claimed."""
+    page, base = phone, server.base
+    api = member_api(page, base)
+    rejected = draft_claim(api, member.wife_id, 15, 4_500_000)
+    assert rejected["estimate_fen"] > 0, rejected  # an estimate the list must not show
+    for seed, kind in enumerate(HOSPITAL_KINDS, start=60):
+        answer = page.request.post(
+            f"{base}{CLAIMS}/{rejected['id']}/documents?kind={kind}&filename={kind}.jpg",
+            data=jpeg(tmp_path / f"r-{kind}.jpg", seed).read_bytes(),
+            headers={"Content-Type": "image/jpeg", "X-CSRF-Token": api.csrf},
+        )
+        assert answer.status == 201, answer.text()
+    api.post(f"{CLAIMS}/{rejected['id']}/submit")
+    staff.post(f"/api/v1/staff/claims/{rejected['id']}/start-review")
+    staff.post(f"/api/v1/staff/claims/{rejected['id']}/reject", {"reason": "not_covered"})
+    withdrawn = draft_claim(api, member.me_id, 14, 2_800_000)
+    api.post(f"{CLAIMS}/{withdrawn['id']}/withdraw")
+
+    page.goto(base + "/#/claims")
+    item = by(page, f"claim-{rejected['id']}")
+    expect(item).to_have_attribute("data-status", "rejected")
+    expect(item.get_by_test_id("claim-claimed")).to_have_text("45,000.00 元")
+    expect(item.get_by_test_id("claim-payout-none")).to_have_text("不予赔付")
+    expect(item.get_by_test_id("claim-estimate")).to_have_count(0)
+    expect(item.get_by_test_id("claim-payout")).to_have_count(0)
+    expect(item).not_to_contain_text("预计赔付")
+    gone = by(page, f"claim-{withdrawn['id']}")
+    expect(gone).to_have_attribute("data-status", "withdrawn")
+    expect(gone.get_by_test_id("claim-claimed")).to_have_text("28,000.00 元")
+    for testid in ("claim-estimate", "claim-payout", "claim-payout-none"):
+        expect(gone.get_by_test_id(testid)).to_have_count(0)
+    no_sideways_scroll(page)
+    shot(page, artifacts_dir, "claims-12-list-rejected", item)
+    by(page, "lang-toggle").click()
+    expect(item.get_by_test_id("claim-payout-none")).to_have_text("Not payable")
+    expect(item).not_to_contain_text("Estimated payout")
+    by(page, "lang-toggle").click()
+
+    # The claim itself: the reason it is not paid, no figure that looks like a payout.
+    item.click()
+    expect(by(page, "claim-status")).to_have_attribute("data-status", "rejected")
+    expect(by(page, "reject").get_by_role("heading")).to_have_text("不予赔付")
+    expect(by(page, "reject-reason")).to_have_attribute("data-code", "not_covered")
+    expect(by(page, "decision")).to_have_count(0)
+    expect(by(page, "filing-estimate")).to_have_count(0)
+    expect(by(page, "claim")).not_to_contain_text("预计赔付")
+    page.goto(base + f"/#/claims/{withdrawn['id']}")
+    expect(by(page, "claim-status")).to_have_attribute("data-status", "withdrawn")
+    expect(by(page, "filing-estimate")).to_have_count(0)
+    expect(by(page, "decision")).to_have_count(0)
+    expect(by(page, "claim")).not_to_contain_text("预计赔付")
+    assert console.unexpected() == [], console.unexpected()
+
+
+def refusal(status: int, code: str, message_zh: str) -> dict[str, Any]:
+    """An error in the service's shape (app/core/errors.py); message_zh is what shows."""
+    body = {"code": status, "status": "refused", "error": code, "message": code}
+    return {
+        "status": status,
+        "content_type": "application/json",
+        "body": json.dumps({**body, "message_zh": message_zh}),
+    }
+
+
+def test_upload_retry_only_when_sending_again_may_work(
+    phone: Any,
+    console: Console,
+    server: Server,
+    member: Member,
+    tmp_path: Path,
+) -> None:
+    """Retry for a lost connection (the journey above), 429 and 5xx; a file the server
+    refused for good (413, 415, 422, 409) gets the server's words and Remove only."""
+    page, base = phone, server.base
+    console.allow(r"status of (409|413|415|422|429|503)")
+    api = member_api(page, base)
+    claim = draft_claim(api, member.me_id, 9, 1_000_000)
+    page.goto(base + f"/#/claims/{claim['id']}")
+    invoice = by(page, "checklist-invoice")
+    expect(invoice).to_have_attribute("data-count", "0")
+    too_many = "这份申请的材料已达上限。"
+    locked = "理赔申请已提交审核，不能再修改。"
+    encrypted = "PDF 文件已加密，请上传未加密的文件。"
+    bad_type = "请上传照片（JPEG、PNG、HEIC）或 PDF 文件。"
+    busy = "操作太频繁，请稍后再试。"
+    cases = [
+        (refusal(409, "too_many_documents", too_many), too_many, False),
+        (refusal(409, "claim_locked", locked), locked, False),
+        (refusal(422, "encrypted_pdf", encrypted), encrypted, False),
+        (refusal(415, "unsupported_type", bad_type), bad_type, False),
+        # a proxy's bare 413: our words
+        ({"status": 413, "body": "too large"}, "文件太大，请压缩或拍得小一些后重新上传。", False),
+        (refusal(429, "rate_limited", busy), busy, True),
+        ({"status": 503, "body": "busy"}, "服务暂时不可用，请稍后点“重试”。", True),
+    ]
+    for i, (answer, text, retryable) in enumerate(cases):
+        page.route(
+            re.compile(r".*/documents\?kind=invoice.*"),
+            lambda route, _request, answer=answer: route.fulfill(**answer),
+            times=1,
+        )
+        by(page, "file-invoice").set_input_files(str(jpeg(tmp_path / f"inv-{i}.jpg", 80 + i)))
+        row = invoice.get_by_test_id("upload")
+        expect(row).to_have_attribute("data-status", "failed")
+        expect(row.get_by_test_id("upload-error")).to_have_text(text)
+        expect(row).to_have_attribute("data-retryable", "true" if retryable else "false")
+        expect(row.get_by_test_id("upload-retry")).to_have_count(1 if retryable else 0)
+        expect(row.get_by_test_id("upload-remove")).to_be_visible()
+        if i < len(cases) - 1:
+            row.get_by_test_id("upload-remove").click()
+            expect(row).to_have_count(0)
+    # the last one (503) is sent again and goes through
+    invoice.get_by_test_id("upload-retry").click()
+    expect(invoice).to_have_attribute("data-count", "1")
+    expect(invoice.get_by_test_id("upload")).to_have_count(0)
+    no_sideways_scroll(page)
     assert console.unexpected() == [], console.unexpected()

@@ -304,7 +304,7 @@ def log_in(page: Any, base: str, username: str, secret: str, path: str = "/staff
     by(page, "login-password").fill(PASSWORD)
     by(page, "login-totp").fill(totp(username, secret))
     by(page, "login-submit").click()
-    expect(by(page, "staff-who")).to_be_visible()
+    expect(by(page, "staff-who")).to_be_attached()  # hidden on a phone (staff.css)
 
 
 def shot(page: Any, artifacts: Path, name: str) -> None:
@@ -412,6 +412,11 @@ def test_reviewer_starts_review_and_approves(
     expect(by(page, "claim-service")).to_contain_text("2023年8月1日")
     expect(by(page, "sla-decision")).to_contain_text("已超时")
     expect(by(page, "claimed-total")).to_have_text("70,000.00 元")
+    # the member's estimate: its total, and (folded) how it was worked out, each so named
+    expect(by(page, "card-expenses").locator(".totals dt").nth(1)).to_have_text("会员测算赔付合计")
+    expect(by(page, "member-estimate").locator("summary")).to_have_text(
+        "会员测算明细（逐项计算过程）"
+    )
     expect(by(page, "expenses-row")).to_have_count(2)
     expect(by(page, "ytd-overall")).to_have_text("0.00 元")
     # the first claim's invoice photo is on the duplicate claim too
@@ -609,4 +614,100 @@ def test_admin_marks_paid_and_reads_figures(
     expect(by(page, "login-flash")).to_have_text("您已退出登录。")
     page.goto(server["url"] + "/staff/#/figures")
     expect(page).to_have_url(re.compile(r"#/login\?next=%2Ffigures$"))
+    assert console.unexpected() == []
+
+
+def test_queue_on_a_phone(
+    page: Any, console: Any, server: dict[str, Any], artifacts_dir: Path
+) -> None:
+    """At 360 px the queue is a list of cards (number, status, person, SLA with its due
+    date and days left, type, amount), the filters fold behind a button, nothing scrolls
+    sideways; the desktop keeps the table."""
+    claims = server["claims"]
+    console.allow(r"status of 401")  # /staff/me before the login
+    secret = create_staff(server["env"], "rev.phone", "reviewer", "手机审核")
+    log_in(page, server["url"], "rev.phone", secret, "/staff/#/queue")
+    expect(page).to_have_url(re.compile(r"#/queue$"))
+    rows = by(page, "queue-row")
+    expect(rows.first).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+
+    # the filters are folded: the first claim is on the first screen
+    expect(by(page, "queue-filters")).to_be_hidden()
+    toggle = by(page, "filters-toggle")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    first_box = rows.first.bounding_box()
+    assert first_box is not None and first_box["y"] + first_box["height"] <= 640, first_box
+
+    assert rows.count() == 4
+    for i in range(4):
+        card = rows.nth(i)
+        # the due date while the clock runs; paused for documents it is not known yet and
+        # once decided it is past (the chip says which, and the days left)
+        status = card.get_by_test_id("status").get_attribute("data-status")
+        running = status in ("submitted", "under_review", "approved")
+        shown = ("queue-open", "status", "queue-sla") + (("queue-sla-due",) if running else ())
+        for testid in shown:
+            element = card.get_by_test_id(testid)
+            expect(element).to_be_visible()
+            box = element.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, (
+                testid,
+                box,
+            )
+        # the whole badge shows (not cut off by its cell)
+        badge = card.get_by_test_id("status")
+        assert badge.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), badge.inner_text()
+        expect(card.locator(".person-name")).to_be_visible()
+        if running:
+            expect(card.get_by_test_id("queue-sla-due")).to_have_text(
+                re.compile(r"^\d{4}-\d{2}-\d{2} 到期$")
+            )
+        else:
+            expect(card.get_by_test_id("queue-sla-due")).to_have_count(0)
+    assert by(page, "queue-sla-due").count() >= 1
+    expect(row_of(page, claims["approve"]["number"])).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "staff-queue-phone.png"))
+
+    # in English (longer status names): still whole, still no sideways scrolling
+    by(page, "lang-toggle").click()
+    expect(toggle).to_have_text("Filters")
+    for i in range(4):
+        badge = rows.nth(i).get_by_test_id("status")
+        assert badge.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), badge.inner_text()
+        box = badge.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 360, box
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts_dir / "staff-queue-phone-en.png"), full_page=True)
+    by(page, "lang-toggle").click()
+    toggle = by(page, "filters-toggle")
+
+    # unfolded, the filters work as on the desktop
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(by(page, "queue-filters")).to_be_visible()
+    by(page, "filter-duplicate").check()
+    by(page, "filter-apply").click()
+    expect(page).to_have_url(re.compile(r"duplicate=true"))
+    expect(by(page, "queue-row")).to_have_count(2)
+    expect(by(page, "queue-filters")).to_be_hidden()  # folded again: the claims found show
+    expect(by(page, "filters-toggle")).to_contain_text("1")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts_dir / "staff-queue-phone-filters.png"), full_page=True)
+
+    # a tap anywhere on a card opens the claim
+    card = by(page, "queue-row").first
+    number = card.get_attribute("data-claim-number")
+    person = card.locator(".q-person").bounding_box()
+    assert person is not None
+    page.mouse.click(person["x"] + person["width"] / 2, person["y"] + person["height"] / 2)
+    expect(by(page, "claim-number")).to_have_text(number or "")
+
+    # the desktop: the table with its header, the filters open, no fold button
+    page.set_viewport_size({"width": 1366, "height": 900})
+    by(page, "back-queue").click()
+    expect(by(page, "queue-table").locator("thead")).to_be_visible()
+    expect(by(page, "queue-filters")).to_be_visible()
+    expect(by(page, "filters-toggle")).to_be_hidden()
     assert console.unexpected() == []

@@ -1,6 +1,7 @@
 // My claims: newest first, each with its status badge, the person, the dates, what was
-// claimed and the estimate (the payout once decided), a dot when there is news; a
-// button to start a new claim.
+// claimed and what it pays: the estimate while open, the payout once approved, "not
+// payable" once rejected, nothing once withdrawn; a dot when there is news; a button to
+// start a new claim.
 import { h, replace } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { get } from "../api.js";
@@ -11,8 +12,20 @@ import { dateRange, statusBadge } from "../claims-common.js";
 
 const DECIDED = ["approved", "paid"];
 
-function claimItem(c) {
+// The second figure of a claim: its payout, "not payable", its estimate, or none.
+function payFigure(c) {
+  if (c.status === "withdrawn") return null;
+  if (c.status === "rejected") {
+    return h("div", { class: "is-none" }, h("dt", { text: t("payout_label") }),
+      h("dd", { testid: "claim-payout-none", text: t("payout_none") }));
+  }
   const decided = DECIDED.indexOf(c.status) >= 0 && typeof c.payout_fen === "number";
+  return h("div", { class: decided ? "is-payout" : null },
+    h("dt", { text: t(decided ? "payout_label" : "estimate_label") }),
+    h("dd", { testid: decided ? "claim-payout" : "claim-estimate", text: money(decided ? c.payout_fen : c.estimate_fen) }));
+}
+
+function claimItem(c) {
   const href = "#/claims/" + encodeURIComponent(c.id);
   return h("li", null, h("a", { class: "card claim-item" + (c.unread ? " is-unread" : ""), href: href,
     testid: "claim-" + c.id, "data-status": c.status },
@@ -26,9 +39,7 @@ function claimItem(c) {
   h("dl", { class: "claim-item-figures" },
     h("div", null, h("dt", { text: t("claimed_label") }),
       h("dd", { testid: "claim-claimed", text: money(c.claimed_fen) })),
-    h("div", { class: decided ? "is-payout" : null },
-      h("dt", { text: t(decided ? "payout_label" : "estimate_label") }),
-      h("dd", { testid: decided ? "claim-payout" : "claim-estimate", text: money(decided ? c.payout_fen : c.estimate_fen) }))),
+    payFigure(c)),
   h("p", { class: "muted small claim-item-number", text: t("claim_number") + " " + c.claim_number })));
 }
 

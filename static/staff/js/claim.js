@@ -216,7 +216,7 @@ function expensesCard(claim, names) {
       h("dt", { text: t("s_estimate_total") }),
       h("dd", { testid: "estimate-total", text: moneyText(estimate ? estimate.total_payout_fen : claim.estimate_fen) })),
     estimate ? h("details", { class: "more", testid: "member-estimate" },
-      h("summary", { text: t("s_estimate_total") }),
+      h("summary", { text: t("s_estimate_breakdown") }),
       resultView(estimate, names, "member-estimate", "s_estimate_total")) : null);
 }
 

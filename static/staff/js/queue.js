@@ -1,6 +1,8 @@
 // The review queue: filters (status, plan, claim type, SLA due before, overdue, duplicate),
 // the claims oldest SLA first, and pages. The filters live in the hash (#/queue?status=…)
-// so that a filtered queue can be bookmarked and Back returns to it.
+// so that a filtered queue can be bookmarked and Back returns to it. On a phone (below
+// 40rem, staff.css) the filters fold behind a button and each claim is a card: number,
+// status, person, SLA with its due date, type, amount; the desktop keeps the table.
 import { h, replace } from "../../js/dom.js";
 import { pick, t } from "../../js/i18n.js";
 import { go } from "../../js/router.js";
@@ -15,6 +17,7 @@ const PER_PAGE = [20, 50, 100];
 const DEFAULT_PER_PAGE = 20;
 
 let cache = null; // {key, data, plans, details}: drawn again after a language switch
+let filtersOpen = false; // on a phone: the filters unfolded (kept across redraws)
 
 function readQuery(query) {
   const out = {};
@@ -94,6 +97,7 @@ function filtersForm(state, plans, details) {
 
   function onSubmit(ev) {
     ev.preventDefault();
+    filtersOpen = false; // on a phone: fold them again to show what they found
     const next = {
       status: status.control.value,
       plan: plan.control.value,
@@ -107,8 +111,9 @@ function filtersForm(state, plans, details) {
     go("/queue" + (toQuery(next) ? "?" + toQuery(next) : ""));
   }
 
-  return h("form", { class: "filters", testid: "queue-filters", onsubmit: onSubmit, "aria-label": t("s_filters") },
-    status.el, plan.el, claimType.el, due.el,
+  return h("form", { class: "filters", id: "queue-filters", testid: "queue-filters", onsubmit: onSubmit,
+    "aria-label": t("s_filters") },
+  status.el, plan.el, claimType.el, due.el,
     h("div", { class: "field field-checks" },
       h("label", { class: "check" }, overdue, h("span", { text: t("s_f_overdue") })),
       h("label", { class: "check" }, duplicate, h("span", { text: t("s_f_duplicate") }))),
@@ -118,26 +123,63 @@ function filtersForm(state, plans, details) {
       h("a", { class: "btn", href: "#/queue", testid: "filter-reset", text: t("s_reset") })));
 }
 
+// How many filters are set (the folded filters' button says so).
+function activeFilters(state) {
+  return FILTERS.filter((k) => state[k] && state[k] !== "false").length;
+}
+
+// The filters with, on a phone, the button that unfolds them.
+function filtersBox(state, plans, details) {
+  const n = activeFilters(state);
+  const box = h("div", { class: "filters-box" + (filtersOpen ? " is-open" : ""), testid: "queue-filters-box" });
+  const toggle = h("button", { type: "button", class: "btn filters-toggle", testid: "filters-toggle",
+    "aria-controls": "queue-filters", "aria-expanded": String(filtersOpen),
+    text: n ? t("s_filters_toggle_n", { n: n }) : t("s_filters_toggle"),
+    onclick: () => {
+      filtersOpen = !filtersOpen;
+      box.classList.toggle("is-open", filtersOpen);
+      toggle.setAttribute("aria-expanded", String(filtersOpen));
+    } });
+  replace(box, toggle, filtersForm(state, plans, details));
+  return box;
+}
+
+// The day an SLA clock runs out (its date in Beijing time); shown while the clock runs
+// (paused: not known yet; stopped: the claim is decided).
+function dueDay(iso) {
+  return iso ? formatInstant(iso).split(" ")[0] : null;
+}
+
+// One cell: `col` names it for the phone's card layout (staff.css), `label` is shown
+// before it there.
+function cell(col, label, attrs, ...children) {
+  return h("td", Object.assign({ class: "q-" + col, "data-label": label || null }, attrs || {}), ...children);
+}
+
 function row(item, planNames) {
   const person = item.person || {};
   const sla = item.sla || {};
   const which = item.status === "approved" ? "payment" : "decision";
+  const due = sla[which + "_state"] === "running" ? dueDay(sla[which + "_due_at"]) : null;
   const href = "#/claims/" + encodeURIComponent(item.id);
   return h("tr", { testid: "queue-row", "data-claim-id": item.id, "data-claim-number": item.claim_number,
     class: item.duplicate_flag ? "row-duplicate" : null },
-    h("td", null, h("a", { href: href, testid: "queue-open", class: "claim-link", text: item.claim_number })),
-    h("td", null, statusBadge(item.status, item.status_name)),
-    h("td", null, h("span", { class: "person-name", text: person.name || person.name_masked || "—" }),
+    cell("number", null, null, h("a", { href: href, testid: "queue-open", class: "claim-link", text: item.claim_number })),
+    cell("status", null, null, statusBadge(item.status, item.status_name)),
+    cell("person", null, null, h("span", { class: "person-name", text: person.name || person.name_masked || "—" }),
       person.relation ? h("span", { class: "muted small", text: " · " + relationName(person.relation) }) : null),
-    h("td", { title: item.plan_code }, planNames[item.plan_code] ? pick(planNames[item.plan_code]) : item.plan_code),
-    h("td", null, pick(item.claim_type_name) || item.claim_type),
-    h("td", null, serviceRange(item.service_start, item.service_end)),
-    h("td", { class: "num" }, moneyText(item.claimed_fen)),
-    h("td", { class: "num" }, moneyText(item.estimate_fen)),
-    h("td", null, slaChip(sla, which, "queue-sla")),
-    h("td", null, item.duplicate_flag
+    cell("plan", null, { title: item.plan_code },
+      planNames[item.plan_code] ? pick(planNames[item.plan_code]) : item.plan_code),
+    cell("type", null, null, pick(item.claim_type_name) || item.claim_type),
+    cell("service", t("s_col_service"), null, serviceRange(item.service_start, item.service_end)),
+    cell("claimed", t("s_col_claimed"), { class: "q-claimed num" }, moneyText(item.claimed_fen)),
+    cell("estimate", null, { class: "q-estimate num" }, moneyText(item.estimate_fen)),
+    cell("sla", t(which === "payment" ? "s_sla_payment" : "s_col_sla"), null, slaChip(sla, which, "queue-sla"),
+      due ? h("span", { class: "queue-sla-due muted small", testid: "queue-sla-due", "data-due": due,
+        text: t("s_sla_due_on", { date: due }) }) : null),
+    cell("flags", null, null, item.duplicate_flag
       ? h("span", { class: "chip chip-danger", testid: "queue-duplicate", text: t("s_duplicate_short") }) : null),
-    h("td", null, formatInstant(item.submitted_at || item.created_at)));
+    cell("submitted", null, null, formatInstant(item.submitted_at || item.created_at)));
 }
 
 function pager(state, data) {
@@ -161,9 +203,9 @@ function draw(outlet, state, data, plans, details) {
   plans.forEach((p) => { planNames[p.code] = p.name; });
   const items = data.items || [];
   const table = items.length
-    ? h("div", { class: "table-wrap" },
+    ? h("div", { class: "table-wrap queue-wrap" },
       h("table", { class: "table queue-table", testid: "queue-table" },
-        h("thead", null, h("tr", null,
+        h("thead", { class: "queue-head" }, h("tr", null,
           ["s_col_number", "s_col_status", "s_col_person", "s_col_plan", "s_col_type", "s_col_service",
             "s_col_claimed", "s_col_estimate", "s_col_sla", "s_col_flags", "s_col_submitted"]
             .map((k) => h("th", { scope: "col", text: t(k) })))),
@@ -173,7 +215,7 @@ function draw(outlet, state, data, plans, details) {
     h("header", { class: "screen-head" },
       h("h1", { class: "screen-title", text: t("s_queue_title") }),
       h("p", { class: "muted", text: t("s_queue_intro") })),
-    filtersForm(state, plans, details),
+    filtersBox(state, plans, details),
     table,
     pager(state, data)));
 }
