@@ -266,6 +266,8 @@ def approve(db: Session, staff: StaffUser, claim_id: str, expenses: list[dict[st
     check_verified(claim.expenses, expenses)
     year = lock_year(db, claim.policy_id)
     result, before = adjudicate(db, claim, expenses)
+    # what the member's own figures gave at this moment, kept for the reviewers' comparison
+    members, _ = adjudicate(db, claim, claim.expenses)
     from app.plans import presenters
 
     after = result.year_to_date_after
@@ -275,7 +277,11 @@ def approve(db: Session, staff: StaffUser, claim_id: str, expenses: list[dict[st
     year.approved_claims = year.approved_claims + 1
     year.updated_at = clock.now()
     claim.verified_expenses = expenses
-    claim.decision = {**presenters.payout_result(result), "year_to_date_before": before}
+    claim.decision = {
+        **presenters.payout_result(result),
+        "year_to_date_before": before,
+        "member_estimate": {**presenters.payout_result(members), "year_to_date": before},
+    }
     claim.payout_fen = result.total_payout_fen
     service.change_status(
         db,

@@ -206,9 +206,15 @@ def detail(
         "paid_at": claim.paid_at,
     }
     if staff:
-        member_estimate = None
-        if estimate is not None:
-            member_estimate = estimate
+        member_estimate = estimate
+        snapshot = (claim.decision or {}).get("member_estimate")
+        if member_estimate is None and snapshot is not None:
+            # approved: the member's figures as they stood at the approval
+            member_estimate = {**decision_view(terms, snapshot), "claimed_fen": claim.claimed_fen}
+        elif member_estimate is None:
+            # rejected: what the member's figures would pay with the person's year now
+            result = service.run_engine(terms, claim_type, policy.tier, claim.expenses, ytd)
+            member_estimate = estimate_view(terms, result, claim.claimed_fen, ytd)
         out.update(
             {
                 "person": {

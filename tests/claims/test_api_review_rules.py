@@ -267,3 +267,38 @@ def test_a_paying_approval_still_has_to_be_marked_paid(insured, reviewer):
     assert resp.get_json()["payout_fen"] > 0
     assert "mark_paid" in resp.get_json()["allowed_actions"]
     assert resp.get_json()["sla"]["payment_state"] == "running"
+
+
+# --- the member's estimate stays beside the decision -------------------------------------------
+
+
+def test_staff_compare_the_decision_with_the_members_estimate(insured, reviewer):
+    claim_id = claim_under_review(insured, reviewer)
+    before = reviewer.claim(claim_id).get_json()["member_estimate"]
+    lower = [
+        {"liability": "in_catalog", "amount_fen": 4_000_000},
+        {"liability": "out_of_catalog", "amount_fen": 1_000_000},
+    ]
+    approved = reviewer.approve(claim_id, lower).get_json()
+    assert approved["payout_fen"] < before["total_payout_fen"]
+    kept = approved["member_estimate"]
+    assert kept["total_payout_fen"] == before["total_payout_fen"]
+    assert [ln["payout_fen"] for ln in kept["lines"]] == [
+        ln["payout_fen"] for ln in before["lines"]
+    ]
+    assert kept["claimed_fen"] == 7_000_000
+    # after payment too; and the member's own view shows the decision, not a second estimate
+    assert reviewer.act(claim_id, "mark-paid", {"bank_reference": "TRX7"}).status_code == 200
+    paid = reviewer.claim(claim_id).get_json()
+    assert paid["member_estimate"]["total_payout_fen"] == before["total_payout_fen"]
+    mine = insured.get(claim_id).get_json()
+    assert mine["estimate"] is None
+    assert mine["decision"]["total_payout_fen"] == approved["payout_fen"]
+    assert "member_estimate" not in mine["decision"]
+
+
+def test_a_rejected_claim_still_shows_staff_the_members_estimate(insured, reviewer):
+    claim_id = claim_under_review(insured, reviewer)
+    before = reviewer.claim(claim_id).get_json()["member_estimate"]
+    rejected = reviewer.act(claim_id, "reject", {"reason": "bmi_not_used"}).get_json()
+    assert rejected["member_estimate"]["total_payout_fen"] == before["total_payout_fen"]
