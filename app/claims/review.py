@@ -20,7 +20,7 @@ from app.auth.models import StaffUser
 from app.claims import service, workflow
 from app.claims.models import AuditEntry, Claim, YearToDate
 from app.claims.workflow import Action, ActorKind, RejectReason, Status
-from app.core import clock
+from app.core import clock, money
 from app.core.errors import Conflict, ValidationFailed
 from app.enrollment.models import Policy
 from app.plans.models import Plan
@@ -231,31 +231,49 @@ def _line_key(item: dict[str, Any]) -> tuple[str, str | None]:
     return item["liability"], item.get("drug_code")
 
 
+def _net(item: dict[str, Any]) -> int:
+    """What the engine can pay on: the amount less what others (BMI, other cover) paid."""
+    return max(0, int(item["amount_fen"]) - int(item.get("other_paid_fen", 0)))
+
+
 def check_verified(claimed: list[dict[str, Any]], verified: list[dict[str, Any]]) -> None:
-    """The reviewer verifies what the member claimed: per liability (and drug), the
-    verified amount may be lower than claimed, never higher, and nothing unclaimed may be
-    added (a larger figure goes back to the member with a request for documents)."""
-    limits: dict[tuple[str, str | None], int] = {}
+    """The reviewer verifies what the member claimed: per liability (and drug), the verified
+    amount, and the amount left after what others paid, may be lower than claimed, never
+    higher; nothing unclaimed may be added (a larger figure goes back to the member with a
+    request for documents)."""
+    limits: dict[tuple[str, str | None], list[int]] = {}
     for item in claimed:
-        limits[_line_key(item)] = limits.get(_line_key(item), 0) + item["amount_fen"]
-    used: dict[tuple[str, str | None], int] = {}
+        limit = limits.setdefault(_line_key(item), [0, 0])
+        limit[0] += item["amount_fen"]
+        limit[1] += _net(item)
+    claimed_liabilities = {key[0] for key in limits}
+    used: dict[tuple[str, str | None], list[int]] = {}
     for index, item in enumerate(verified):
         key = _line_key(item)
-        used[key] = used.get(key, 0) + item["amount_fen"]
         what = key[0] + (f" ({key[1]})" if key[1] else "")
         if key not in limits:
+            field = "drug_code" if key[0] in claimed_liabilities else "liability"
             raise ValidationFailed(
                 f"The member did not claim {what}; only claimed lines can be approved.",
                 f"会员未申请该项费用（{what}），只能核定已申请的费用。",
                 code="verified_not_claimed",
-                errors={"json": {f"expenses.{index}.liability": ["not claimed"]}},
+                errors={"json": {f"expenses.{index}.{field}": ["not claimed"]}},
             )
-        if used[key] > limits[key]:
+        total = used.setdefault(key, [0, 0])
+        total[0] += item["amount_fen"]
+        total[1] += _net(item)
+        gross, net = limits[key]
+        if total[0] > gross or total[1] > net:
+            field = "amount_fen" if total[0] > gross else "other_paid_fen"
             raise ValidationFailed(
-                f"Verified amounts for {what} exceed the {limits[key]} fen claimed.",
-                f"{what} 的核定金额超过会员申请的 {limits[key]} 分。",
+                f"Verified figures for {what} exceed what was claimed (amount "
+                f"{money.fen_to_yuan_str(gross, always_decimals=True)} yuan, of which "
+                f"{money.fen_to_yuan_str(net, always_decimals=True)} yuan not paid by others).",
+                f"{what} 的核定金额超过会员申请的金额（费用 "
+                f"{money.fen_to_yuan_str(gross, always_decimals=True)} 元，其中他方未支付 "
+                f"{money.fen_to_yuan_str(net, always_decimals=True)} 元）。",
                 code="verified_exceeds_claimed",
-                errors={"json": {f"expenses.{index}.amount_fen": ["exceeds claimed"]}},
+                errors={"json": {f"expenses.{index}.{field}": ["exceeds claimed"]}},
             )
 
 

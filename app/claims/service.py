@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session, aliased
@@ -261,11 +262,12 @@ def _pick_policy(
 
 
 def _check_dates(
-    terms: Terms, policy: Policy, start: date, end: date, *, deadline: bool = True
+    terms: Terms, policy: Policy, start: date, end: date, *, filed_at: datetime | None = None
 ) -> None:
-    """Treatment dates inside the policy's cover and not in the future; with `deadline`,
-    also the filing deadline (checked for a claim not yet filed: a claim filed in time and
-    then asked for documents may be resubmitted after it)."""
+    """Treatment dates inside the policy's cover and not in the future, and the filing
+    deadline: as of today, or for a claim already filed (`filed_at`, its first submission)
+    as of the day it was filed, so a claim filed in time and then asked for documents may
+    be resubmitted later, but re-dating it cannot reach back past the deadline."""
     today = clock.today(terms.timezone)
     if start > end:
         raise _field(
@@ -290,14 +292,13 @@ def _check_dates(
             f"就医日期须在保障期间内（{policy.coverage_start.isoformat()} 至 "
             f"{policy.coverage_end.isoformat()}）。",
         )
-    if not deadline:
-        return
+    filed_on = filed_at.astimezone(ZoneInfo(terms.timezone)).date() if filed_at else today
     years = terms.claim_deadline_years
     try:
         closes = end.replace(year=end.year + years)
     except ValueError:  # 29 February
         closes = end.replace(year=end.year + years, day=28)
-    if today > closes:
+    if filed_on > closes:
         raise _field(
             "service_end",
             "filing_closed",
@@ -392,7 +393,7 @@ def update_claim(db: Session, member: Member, claim_id: str, body: dict[str, Any
         policy = _pick_policy(db, person, body.get("policy_id"), start)
     _, terms = plan_terms(db, policy.plan_id)
     claim_type = claim_type_of(terms, body.get("claim_type", claim.claim_type))
-    _check_dates(terms, policy, start, end, deadline=not filed)
+    _check_dates(terms, policy, start, end, filed_at=claim.submitted_at)
     expenses = clean_expenses(body["expenses"]) if "expenses" in body else claim.expenses
     result = run_engine(terms, claim_type, policy.tier, expenses, year_to_date(db, policy.id))
     claim.policy_id = policy.id
@@ -708,8 +709,21 @@ def change_status(
     data: dict[str, Any] | None = None,
 ) -> workflow.Event:
     """Check the transition, record the event, move the claim, follow the SLA, tell the member.
-    The caller holds the claim's row lock."""
+    The caller holds the claim's row lock. A server clock behind the claim's last event
+    (another host's) stamps the event a microsecond after it, so the timeline keeps its order
+    whichever process made the ids."""
     now = clock.now()
+    last = db.scalar(
+        select(ClaimEvent.at)
+        .where(ClaimEvent.claim_id == claim.id)
+        .order_by(ClaimEvent.at.desc())
+        .limit(1)
+    )
+    if last is not None and last >= now:
+        log.warning(
+            "claim %s: clock %.3f s behind its last event", claim.id, (last - now).total_seconds()
+        )
+        now = last + timedelta(microseconds=1)
     event = workflow.apply(
         Status(claim.status), action, actor_kind, at=now, actor_id=actor_id, reason=reason
     )
@@ -781,9 +795,7 @@ def submit(db: Session, member: Member, claim_id: str) -> Claim:
         )
     policy = db.get(Policy, claim.policy_id)
     assert policy is not None
-    _check_dates(
-        terms, policy, claim.service_start, claim.service_end, deadline=claim.submitted_at is None
-    )
+    _check_dates(terms, policy, claim.service_start, claim.service_end, filed_at=claim.submitted_at)
     result = run_engine(
         terms,
         claim_type_of(terms, claim.claim_type),

@@ -30,7 +30,8 @@ def claim_under_review(insured, reviewer, **over):
     resp = insured.new(**over)
     assert resp.status_code == 201, resp.get_json()
     claim_id = resp.get_json()["id"]
-    insured.upload_all(claim_id)
+    required = [i["kind"] for i in resp.get_json()["checklist"] if i["required"]]
+    insured.upload_all(claim_id, required)
     assert insured.submit(claim_id).status_code == 200
     assert reviewer.act(claim_id, "start-review").status_code == 200
     return claim_id
@@ -68,10 +69,38 @@ def nothing_decided(insured, reviewer, session, claim_id):
     ],
 )
 def test_approval_cannot_raise_what_was_claimed(insured, reviewer, session, expenses, code):
+    """(The default claim: in_catalog 5,000,000 and out_of_catalog 2,000,000, others paid 0.)"""
     claim_id = claim_under_review(insured, reviewer)
     resp = reviewer.approve(claim_id, expenses)
     check_refused(resp, 422, code)
     nothing_decided(insured, reviewer, session, claim_id)
+
+
+def test_approval_cannot_lower_what_others_paid_below_the_claim(insured, reviewer, session):
+    """The member says BMI paid 4,900,000 of 5,000,000: verifying others paid less would pay
+    more than the member's own figures (the engine pays on amount - other paid)."""
+    claimed = [{"liability": "in_catalog", "amount_fen": 5_000_000, "other_paid_fen": 4_900_000}]
+    claim_id = claim_under_review(insured, reviewer, expenses=claimed)
+    for other_paid in (0, 4_899_999):
+        verified = [{**claimed[0], "other_paid_fen": other_paid}]
+        body = check_refused(reviewer.approve(claim_id, verified), 422, "verified_exceeds_claimed")
+        assert "expenses.0.other_paid_fen" in body["errors"]["json"]
+        assert "49,000.00" in body["message"] or "1,000.00" in body["message"]
+    nothing_decided(insured, reviewer, session, claim_id)
+    # more paid by others than verified is fine (pays less)
+    fine = [{**claimed[0], "other_paid_fen": 4_950_000}]
+    assert reviewer.approve(claim_id, fine).status_code == 200
+
+
+def test_an_unclaimed_drug_points_at_the_drug_code(insured, reviewer):
+    line = {"liability": "special_drugs", "amount_fen": 300_000, "drug_code": "olaparib"}
+    claim_id = claim_under_review(insured, reviewer, claim_type="special_drug", expenses=[line])
+    body = check_refused(
+        reviewer.approve(claim_id, [{**line, "drug_code": "lenvatinib"}]),
+        422,
+        "verified_not_claimed",
+    )
+    assert "expenses.0.drug_code" in body["errors"]["json"]
 
 
 def test_approval_may_split_and_lower_the_claimed_lines(insured, reviewer):
@@ -143,6 +172,34 @@ def test_a_claim_filed_in_time_can_be_resubmitted_after_the_deadline(insured, re
         422,
         "filing_closed",
     )
+
+
+def test_re_dating_a_filed_claim_cannot_reach_back_past_the_deadline(insured, reviewer, move_clock):
+    """Filed on the last day for a stay at the end of the cover; after a request for
+    documents the member moves the stay to the start of the cover, whose deadline had
+    already passed on the day of filing."""
+    policy = insured.by_relation["self"]
+    cover_start = date.fromisoformat(policy["coverage_start"])
+    cover_end = date.fromisoformat(policy["coverage_end"])
+    last_day = cover_end.replace(year=cover_end.year + 2)
+    move_clock(datetime.combine(last_day, time(1, 0), UTC), insured, reviewer)  # 09:00 local
+    resp = insured.new(
+        service_start=(cover_end - timedelta(days=2)).isoformat(),
+        service_end=cover_end.isoformat(),
+    )
+    assert resp.status_code == 201, resp.get_json()
+    claim_id = resp.get_json()["id"]
+    insured.upload_all(claim_id)
+    assert insured.submit(claim_id).status_code == 200
+    assert reviewer.act(claim_id, "start-review").status_code == 200
+    asked = reviewer.act(claim_id, "request-info", {"kinds": ["invoice"], "note": ""})
+    assert asked.status_code == 200
+    early = {
+        "service_start": (cover_start + timedelta(days=3)).isoformat(),
+        "service_end": (cover_start + timedelta(days=4)).isoformat(),
+    }
+    check_refused(insured.patch(claim_id, early), 422, "filing_closed")
+    assert insured.get(claim_id).get_json()["service_end"] == cover_end.isoformat()
 
 
 # --- clocks ----------------------------------------------------------------------------------
@@ -302,3 +359,17 @@ def test_a_rejected_claim_still_shows_staff_the_members_estimate(insured, review
     before = reviewer.claim(claim_id).get_json()["member_estimate"]
     rejected = reviewer.act(claim_id, "reject", {"reason": "bmi_not_used"}).get_json()
     assert rejected["member_estimate"]["total_payout_fen"] == before["total_payout_fen"]
+
+
+def test_an_action_on_a_clock_a_little_behind_keeps_the_timeline_in_order(
+    insured, reviewer, set_clock
+):
+    claim_id = to_status(insured, reviewer, "submitted")
+    submitted = insured.get(claim_id).get_json()["timeline"][-1]["at"]
+    set_clock(clock.now() - timedelta(milliseconds=40))
+    assert reviewer.act(claim_id, "start-review").status_code == 200
+    timeline = insured.get(claim_id).get_json()["timeline"]
+    assert [e["action"] for e in timeline] == ["submit", "start_review"]
+    assert datetime.fromisoformat(timeline[-1]["at"]) == datetime.fromisoformat(
+        submitted
+    ) + timedelta(microseconds=1)
