@@ -719,7 +719,7 @@ def change_status(
         .order_by(ClaimEvent.at.desc())
         .limit(1)
     )
-    if last is not None and last >= now:
+    if last is not None and last > now:
         log.warning(
             "claim %s: clock %.3f s behind its last event", claim.id, (last - now).total_seconds()
         )
