@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,12 +92,17 @@ class ClaimDocument(Base):
     __table_args__ = (
         UniqueConstraint("claim_id", "sha256"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
+        # the reviewers' duplicate filter starts from the few shared files
+        Index("ix_claim_documents_shared_claim", "shared", "claim_id"),
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: another filed claim holds the same file (a possible duplicate); kept for every row of
+    #: a digest by `refresh_shared`, under that digest's content lock
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     content_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -148,7 +155,10 @@ class AuditEntry(Base):
     """A staff user's view of a document or of personal data (who, what, when, from where)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_claim_at", "claim_id", "at"),
+    )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

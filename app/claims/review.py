@@ -48,7 +48,8 @@ def audit(
     user_agent: str = "",
 ) -> None:
     """A staff user saw a document or personal data: written in the request's transaction
-    (a view that fails to answer writes nothing, a view that answers is always logged)."""
+    (a view that fails to answer writes nothing, a view that answers is always logged).
+    Flushed with the request's other writes (a queue page adds one entry per claim)."""
     db.add(
         AuditEntry(
             at=clock.now(),
@@ -61,7 +62,6 @@ def audit(
             user_agent=user_agent[:256],
         )
     )
-    db.flush()
 
 
 def audit_log(
@@ -99,8 +99,9 @@ def _local_midnight_utc(day: date) -> datetime:
 
 
 def queue(db: Session, flt: QueueFilter, page: int, per_page: int) -> tuple[list[Claim], int]:
-    """Filed claims (drafts are the member's own business), the most urgent first."""
-    stmt: Select[Any] = select(Claim).where(Claim.status != Status.DRAFT.value)
+    """Filed claims (never-submitted ones are the member's own business), the most urgent
+    first."""
+    stmt: Select[Any] = select(Claim).where(Claim.submitted_at.is_not(None))
     if flt.status:
         stmt = stmt.where(Claim.status == flt.status)
     if flt.plan:
@@ -130,9 +131,10 @@ def queue(db: Session, flt: QueueFilter, page: int, per_page: int) -> tuple[list
 
 
 def get_claim(db: Session, claim_id: str, *, lock: bool = False) -> Claim:
-    """A filed claim: a draft is the member's own business (404 to staff, as in the queue)."""
+    """A filed claim: one never submitted (a draft, or a draft withdrawn) is the member's own
+    business (404 to staff, as in the queue)."""
     claim = service.lock_claim(db, claim_id) if lock else db.get(Claim, claim_id)
-    if claim is None or claim.status == Status.DRAFT.value:
+    if claim is None or claim.submitted_at is None:
         raise service.ClaimNotFound()
     return claim
 

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select, text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.claims import sla as sla_rules
 from app.claims import workflow
@@ -452,8 +452,8 @@ def missing_kinds(db: Session, claim: Claim, terms: Terms) -> list[str]:
 
 
 def duplicates_of(db: Session, doc: ClaimDocument) -> list[Claim]:
-    """Other filed claims holding the same file (same SHA-256); drafts are the member's own
-    business until they are submitted."""
+    """Other filed claims holding the same file (same SHA-256); a claim never submitted is
+    the member's own business."""
     return list(
         db.scalars(
             select(Claim)
@@ -461,27 +461,37 @@ def duplicates_of(db: Session, doc: ClaimDocument) -> list[Claim]:
             .where(
                 ClaimDocument.sha256 == doc.sha256,
                 Claim.id != doc.claim_id,
-                Claim.status != Status.DRAFT.value,
+                Claim.submitted_at.is_not(None),
             )
             .order_by(Claim.created_at)
         )
     )
 
 
+def refresh_shared(db: Session, *digests: str) -> None:
+    """Set `shared` on every document row of `digests`: another filed claim holds the same
+    file. The caller holds the digests' content locks (`lock_content`), so no other
+    request changes these rows meanwhile; called after an upload, a removal and a first
+    submission. Rows of other claims are written here, never their claim rows."""
+    for sha in sorted(set(digests)):
+        rows = list(db.scalars(select(ClaimDocument).where(ClaimDocument.sha256 == sha)))
+        filed = set(
+            db.scalars(
+                select(Claim.id)
+                .join(ClaimDocument, ClaimDocument.claim_id == Claim.id)
+                .where(ClaimDocument.sha256 == sha, Claim.submitted_at.is_not(None))
+            )
+        )
+        for row in rows:
+            row.shared = bool(filed - {row.claim_id})
+    db.flush()
+
+
 def duplicate_clause(claim_id: Any) -> Any:
     """SQL: the claim `claim_id` (a column or a value) holds a file that another filed claim
-    holds too (the reviewers' "possible duplicate" flag). Computed when read, never
-    stored: an upload then writes no other claim's row, so uploads and removals in
-    different claims never wait on each other's claim rows."""
-    mine = aliased(ClaimDocument)
-    theirs = aliased(ClaimDocument)
-    other = aliased(Claim)
+    holds too (the reviewers' "possible duplicate" flag), from the documents' `shared`."""
     return exists(
-        select(1)
-        .select_from(mine)
-        .join(theirs, (theirs.sha256 == mine.sha256) & (theirs.claim_id != mine.claim_id))
-        .join(other, other.id == theirs.claim_id)
-        .where(mine.claim_id == claim_id, other.status != Status.DRAFT.value)
+        select(1).where(ClaimDocument.claim_id == claim_id, ClaimDocument.shared.is_(True))
     )
 
 
@@ -494,7 +504,11 @@ def flagged_claims(db: Session, claim_ids: list[str]) -> set[str]:
     if not claim_ids:
         return set()
     return set(
-        db.scalars(select(Claim.id).where(Claim.id.in_(claim_ids), duplicate_clause(Claim.id)))
+        db.scalars(
+            select(ClaimDocument.claim_id)
+            .where(ClaimDocument.claim_id.in_(claim_ids), ClaimDocument.shared.is_(True))
+            .distinct()
+        )
     )
 
 
@@ -584,6 +598,7 @@ def add_document(
     db.add(row)
     claim.updated_at = clock.now()
     db.flush()
+    refresh_shared(db, doc.sha256)
     return Upload(row, True)
 
 
@@ -644,6 +659,7 @@ def delete_document(
     db.delete(doc)
     claim.updated_at = clock.now()
     db.flush()
+    refresh_shared(db, doc.sha256)
 
     def drop_files(own: Session) -> None:
         lock_content(own, *files)
@@ -804,7 +820,12 @@ def submit(db: Session, member: Member, claim_id: str) -> Claim:
         year_to_date(db, policy.id),
     )
     claim.estimate_fen = result.total_payout_fen
+    first = claim.submitted_at is None
     change_status(db, claim, Action.SUBMIT, ActorKind.MEMBER, member.id)
+    if first:  # now filed: its files count as duplicates of other claims' (and theirs of its)
+        docs = documents_of(db, claim.id)
+        lock_content(db, *[d.sha256 for d in docs], *[d.thumbnail_sha256 for d in docs])
+        refresh_shared(db, *[d.sha256 for d in docs])
     return claim
 
 

@@ -211,8 +211,10 @@ def detail(
         if member_estimate is None and snapshot is not None:
             # approved: the member's figures as they stood at the approval
             member_estimate = {**decision_view(terms, snapshot), "claimed_fen": claim.claimed_fen}
-        elif member_estimate is None:
+        elif member_estimate is None and claim.status == Status.REJECTED.value:
             # rejected: what the member's figures would pay with the person's year now
+            # (an approval from before snapshots were kept shows none: the year to date
+            # now includes its own payout)
             result = service.run_engine(terms, claim_type, policy.tier, claim.expenses, ytd)
             member_estimate = estimate_view(terms, result, claim.claimed_fen, ytd)
         out.update(

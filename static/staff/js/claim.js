@@ -565,14 +565,15 @@ function actionsCard(ctx) {
       runDirect(ctx, a, ev.currentTarget);
     },
   }));
-  const waitingForAdmin = claim.status === "approved" && !hasRole("admin");
+  const nothingToPay = claim.status === "approved" && claim.payout_fen === 0;
+  const waitingForAdmin = claim.status === "approved" && !nothingToPay && !hasRole("admin");
   return card(t("s_actions"), "card-actions",
     ctx.flash ? notice(ctx.flash.kind, ctx.flash.text, "action-notice") : null,
     ctx.result ? h("div", { class: "approve-result", testid: "approve-result" },
       h("h3", { text: t("s_result_title") }), resultView(ctx.result, ctx.names, "approve-result", "s_decision_total", true)) : null,
     buttons.length ? h("div", { class: "action-buttons" }, buttons)
       : h("p", { class: "muted", testid: "no-actions",
-        text: t(waitingForAdmin ? "s_mark_paid_admin_only" : "s_no_actions") }),
+        text: t(nothingToPay ? "s_nothing_to_pay" : waitingForAdmin ? "s_mark_paid_admin_only" : "s_no_actions") }),
     ctx.open && actions.indexOf(ctx.open) >= 0 ? FORMS[ctx.open](ctx) : null);
 }
 

@@ -159,7 +159,8 @@ function cell(col, label, attrs, ...children) {
 function row(item, planNames) {
   const person = item.person || {};
   const sla = item.sla || {};
-  const which = item.status === "approved" ? "payment" : "decision";
+  // an approval that pays nothing has no payment clock: its decision is what counts
+  const which = item.status === "approved" && item.payout_fen !== 0 ? "payment" : "decision";
   const due = sla[which + "_state"] === "running" ? dueDay(sla[which + "_due_at"]) : null;
   const href = "#/claims/" + encodeURIComponent(item.id);
   return h("tr", { testid: "queue-row", "data-claim-id": item.id, "data-claim-number": item.claim_number,
