@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.claims.models import Claim, ClaimDocument, ClaimEvent, YearToDate
+from app.claims.service import has_duplicates
 from app.core import clock
 from tests.claims.conftest import jpeg, stored_files, to_status
 
@@ -373,3 +374,19 @@ def test_an_action_on_a_clock_a_little_behind_keeps_the_timeline_in_order(
     assert datetime.fromisoformat(timeline[-1]["at"]) == datetime.fromisoformat(
         submitted
     ) + timedelta(microseconds=1)
+
+
+def test_a_withdrawn_draft_flags_nothing(insured, reviewer, session):
+    """A draft withdrawn was never filed: its files are nobody's duplicate."""
+    filed = insured.filed(seed=5)["id"]  # holds jpeg(500) as its id_card
+    draft = insured.new("spouse").get_json()["id"]
+    assert insured.upload(draft, "id_card", jpeg(500)).status_code == 201
+    assert insured.withdraw(draft).status_code == 200
+    assert has_duplicates(session, filed) is False
+    assert reviewer.queue("?duplicate=true").get_json()["total"] == 0
+    sha = session.scalar(select(ClaimDocument.sha256).where(ClaimDocument.claim_id == draft))
+    rows = session.execute(
+        select(ClaimDocument.claim_id, ClaimDocument.shared).where(ClaimDocument.sha256 == sha)
+    )
+    # the draft's own row says a filed claim has its file (staff never see the draft)
+    assert dict(rows.all()) == {filed: False, draft: True}
