@@ -261,7 +261,11 @@ def file_claims(env: dict[str, str]) -> dict[str, Any]:
         member.upload(
             duplicate["id"], "invoice", photo(11, "invoice"), "invoice-again.jpg", "image/jpeg"
         )
-        numbers = {}
+        # a draft the member files in the last test: a bill the approval pays nothing on
+        small = claim(wife, 1_000_000, 0, 5)
+        numbers: dict[str, Any] = {
+            "small": {"id": small["id"], "number": small["claim_number"], "member": member_id}
+        }
         for key, created in (
             ("approve", approve),
             ("info", info),
@@ -710,4 +714,63 @@ def test_queue_on_a_phone(
     expect(by(page, "queue-table").locator("thead")).to_be_visible()
     expect(by(page, "queue-filters")).to_be_visible()
     expect(by(page, "filters-toggle")).to_be_hidden()
+    assert console.unexpected() == []
+
+
+def submit_as_member(env: dict[str, str], member_id: str, claim_id: str) -> None:
+    """The member files a draft (the member API, on the server's database, in 2023)."""
+    from app import create_app
+    from app.core import clock
+
+    app = create_app(
+        {
+            "DATABASE_URL": env["DATABASE_URL"],
+            "APP_ENV": "development",
+            "DEV_STANDINS": True,
+            "STANDIN_DB": env["STANDIN_DB"],
+            "DOCUMENT_DIR": env["DOCUMENT_DIR"],
+        }
+    )
+    try:
+        clock.set_clock(FILE_AT)
+        member = Member(app)
+        member.login(member_id)
+        assert member.post(f"/api/v1/claims/{claim_id}/submit", {})["status"] == "submitted"
+    finally:
+        clock.set_clock(None)
+        app.extensions["db"].engine.dispose()
+
+
+def test_an_approval_that_pays_nothing_ends_there(
+    desk: Any, console: Any, server: dict[str, Any], artifacts_dir: Path
+) -> None:
+    """A verified bill that pays nothing (1 fen at 80% floors to 0): approved, and there is
+    nothing to mark paid: no payment clock, no button, a line that says so."""
+    page = desk
+    small = server["claims"]["small"]
+    submit_as_member(server["env"], small["member"], small["id"])
+    console.allow(r"status of 401")  # /staff/me before the login
+    secret = create_staff(server["env"], "rev.zero", "reviewer", "零赔审核")
+    log_in(page, server["url"], "rev.zero", secret, "/staff/#/claims/" + small["id"])
+    status = by(page, "claim-status")
+    expect(status).to_have_text("已提交")
+    thumbnails_loaded(page)
+    by(page, "action-start-review").click()
+    expect(status).to_have_text("审核中")
+    by(page, "action-approve").click()
+    by(page, "ap-amount-0").fill("0.01")
+    by(page, "ap-amount-1").fill("0")
+    by(page, "ap-submit").click()
+    expect(status).to_have_text("已通过")
+    expect(by(page, "decision-total")).to_have_text("0.00 元")
+    expect(by(page, "action-mark-paid")).to_have_count(0)
+    expect(by(page, "no-actions")).to_contain_text("无需支付")
+    expect(by(page, "sla-payment")).not_to_contain_text("剩余")
+    shot(page, artifacts_dir, "staff-nothing-to-pay")
+
+    # in the queue its decision is what counts: no payment clock waiting
+    by(page, "back-queue").click()
+    row = row_of(page, small["number"])
+    expect(row.get_by_test_id("status")).to_have_text("已通过")
+    expect(row.get_by_test_id("queue-sla-due")).to_have_count(0)
     assert console.unexpected() == []
