@@ -120,7 +120,11 @@ export function slaState(sla, which) {
       ? { text: t("s_sla_paused_overdue", { n: Math.max(1, -left) }), level: "warn" }
       : { text: t("s_sla_paused", { n: left }), level: "muted" };
   }
-  if (state === "stopped" && !overdue) return { text: t("s_sla_stopped"), level: "muted" };
+  if (state === "stopped" && !overdue) {
+    // stopped: decided (or paid) after its due time stays on record as late
+    const late = which === "decision" ? sla.decided_late : sla.paid_late;
+    return late ? { text: t("s_sla_stopped_late"), level: "warn" } : { text: t("s_sla_stopped"), level: "muted" };
+  }
   if (overdue || (typeof left === "number" && left < 0)) {
     return { text: t("s_sla_overdue", { n: typeof left === "number" ? Math.max(1, -left) : 1 }), level: "danger" };
   }
