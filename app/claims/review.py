@@ -123,7 +123,7 @@ def queue(db: Session, flt: QueueFilter, page: int, per_page: int) -> tuple[list
         stmt = stmt.where(~service.duplicate_clause(Claim.id))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(
-        stmt.order_by(Claim.sla_due_at.is_(None), Claim.sla_due_at, Claim.submitted_at, Claim.id)
+        stmt.order_by(Claim.sla_due_at.asc().nulls_last(), Claim.submitted_at, Claim.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
