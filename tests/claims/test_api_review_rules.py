@@ -390,3 +390,15 @@ def test_a_withdrawn_draft_flags_nothing(insured, reviewer, session):
     )
     # the draft's own row says a filed claim has its file (staff never see the draft)
     assert dict(rows.all()) == {filed: False, draft: True}
+
+
+def test_a_file_added_to_a_filed_claim_flags_both_at_once(insured, reviewer, session):
+    """Answering a request for documents with a file another filed claim holds: both are
+    flagged on the upload itself (no further submission needed)."""
+    first = insured.filed(seed=5)["id"]  # holds jpeg(500) as its id_card
+    second = to_status(insured, reviewer, "need_more_info", relation="spouse")
+    assert not has_duplicates(session, first) and not has_duplicates(session, second)
+    assert insured.upload(second, "invoice", jpeg(500)).status_code == 201
+    assert has_duplicates(session, first) and has_duplicates(session, second)
+    flagged = reviewer.queue("?duplicate=true").get_json()["items"]
+    assert {i["id"] for i in flagged} == {first, second}
