@@ -59,14 +59,6 @@ SCRATCH = "bench_claims"
 RUNS = 5
 PLAN_CODE = "xm-2023"
 CLAIM_TYPE = "hospital"
-KINDS = (
-    "id_card",
-    "invoice",
-    "bmi_settlement",
-    "expense_itemisation",
-    "discharge_summary",
-    "payee_bank_card",
-)
 # status, share of the claims (cumulative thresholds below)
 STATUSES = (
     ("submitted", 0.10),
@@ -151,6 +143,8 @@ def publish_plan(url: str) -> dict[str, Any]:
             "coverage_start": plan.coverage_start,
             "coverage_end": plan.coverage_end,
             "expenses": expenses,
+            # the files a hospital claim needs, from the plan's checklist (an adult's)
+            "kinds": service.required_kinds(service.claim_type_of(terms, CLAIM_TYPE), False),
             "payout_fen": result.total_payout_fen,
             "decision": {
                 **figures,
@@ -342,7 +336,7 @@ def load(engine: Engine, ref: dict[str, Any], args: argparse.Namespace) -> int:
         "expenses": json.dumps(ref["expenses"]),
         "decision": json.dumps(ref["decision"], ensure_ascii=False),
         "payout_fen": ref["payout_fen"],
-        "kinds": list(KINDS),
+        "kinds": ref["kinds"],
         "re_name": cipher["roster_entries.name"],
         "re_id_number": cipher["roster_entries.id_number"],
         "ip_name": cipher["insured_persons.name"],

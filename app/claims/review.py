@@ -24,7 +24,7 @@ from app.core import clock, money
 from app.core.errors import Conflict, ValidationFailed
 from app.enrollment.models import Policy
 from app.plans.models import Plan
-from app.rules.payout import PayoutResult
+from app.rules.payout import PayoutResult, net_fen
 from app.rules.terms import Text
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -215,27 +215,24 @@ def lock_year(db: Session, policy_id: str) -> YearToDate:
 
 
 def adjudicate(
-    db: Session, claim: Claim, expenses: list[dict[str, Any]]
-) -> tuple[PayoutResult, dict[str, Any]]:
-    """The engine's result for the verified expenses with the person's year to date now
-    (exactly the estimate's call); also returns the year to date it started from."""
+    db: Session, claim: Claim, *expense_sets: list[dict[str, Any]]
+) -> tuple[list[PayoutResult], dict[str, Any]]:
+    """The engine's result for each set of expenses with the person's year to date now
+    (exactly the estimate's call); also returns the year to date they started from."""
     policy = db.get(Policy, claim.policy_id)
     assert policy is not None
     _, terms = service.plan_terms(db, claim.plan_id)
+    claim_type = service.claim_type_of(terms, claim.claim_type)
     ytd = service.year_to_date(db, policy.id)
-    result = service.run_engine(
-        terms, service.claim_type_of(terms, claim.claim_type), policy.tier, expenses, ytd
-    )
-    return result, service.ytd_view(ytd)
+    results = [
+        service.run_engine(terms, claim_type, policy.tier, expenses, ytd)
+        for expenses in expense_sets
+    ]
+    return results, service.ytd_view(ytd)
 
 
 def _line_key(item: dict[str, Any]) -> tuple[str, str | None]:
     return item["liability"], item.get("drug_code")
-
-
-def _net(item: dict[str, Any]) -> int:
-    """What the engine can pay on: the amount less what others (BMI, other cover) paid."""
-    return max(0, int(item["amount_fen"]) - int(item.get("other_paid_fen", 0)))
 
 
 def check_verified(claimed: list[dict[str, Any]], verified: list[dict[str, Any]]) -> None:
@@ -247,7 +244,7 @@ def check_verified(claimed: list[dict[str, Any]], verified: list[dict[str, Any]]
     for item in claimed:
         limit = limits.setdefault(_line_key(item), [0, 0])
         limit[0] += item["amount_fen"]
-        limit[1] += _net(item)
+        limit[1] += net_fen(item["amount_fen"], item.get("other_paid_fen", 0))
     claimed_liabilities = {key[0] for key in limits}
     used: dict[tuple[str, str | None], list[int]] = {}
     for index, item in enumerate(verified):
@@ -263,7 +260,7 @@ def check_verified(claimed: list[dict[str, Any]], verified: list[dict[str, Any]]
             )
         total = used.setdefault(key, [0, 0])
         total[0] += item["amount_fen"]
-        total[1] += _net(item)
+        total[1] += net_fen(item["amount_fen"], item.get("other_paid_fen", 0))
         gross, net = limits[key]
         if total[0] > gross or total[1] > net:
             field = "amount_fen" if total[0] > gross else "other_paid_fen"
@@ -285,9 +282,9 @@ def approve(db: Session, staff: StaffUser, claim_id: str, expenses: list[dict[st
     expenses = service.clean_expenses(expenses)
     check_verified(claim.expenses, expenses)
     year = lock_year(db, claim.policy_id)
-    result, before = adjudicate(db, claim, expenses)
-    # what the member's own figures gave at this moment, kept for the reviewers' comparison
-    members, _ = adjudicate(db, claim, claim.expenses)
+    # the verified figures, and what the member's own gave at this moment (kept for the
+    # reviewers' comparison)
+    (result, members), before = adjudicate(db, claim, expenses, claim.expenses)
     from app.plans import presenters
 
     after = result.year_to_date_after
@@ -330,7 +327,7 @@ def reject(
 def mark_paid(db: Session, staff: StaffUser, claim_id: str, bank_reference: str) -> Claim:
     claim = get_claim(db, claim_id, lock=True)
     workflow.transition(Status(claim.status), Action.MARK_PAID, actor_kind(staff))
-    if claim.payout_fen == 0:
+    if service.pays_nothing(claim):
         raise Conflict(
             "This claim was approved with a payout of 0: there is nothing to pay.",
             "该理赔核定赔付金额为 0 元，无需支付。",

@@ -701,17 +701,22 @@ def to_event(row: ClaimEvent) -> workflow.Event:
     )
 
 
+def pays_nothing(claim: Claim) -> bool:
+    """Approved with a payout of 0 (the bill stayed inside the deductible, say): no payment
+    clock, nothing to mark paid; the claim ends at approved."""
+    return claim.payout_fen == 0
+
+
 def clocks(db: Session, claim: Claim) -> sla_rules.SlaClocks:
     return sla_rules.compute_sla(
-        events_of(db, claim.id), clock.now(), payment_expected=claim.payout_fen != 0
+        events_of(db, claim.id), clock.now(), payment_expected=not pays_nothing(claim)
     )
 
 
 def allowed_actions(claim: Claim, actor: ActorKind) -> list[str]:
-    """The workflow's actions for `actor` now; an approval that pays nothing has nothing to
-    mark paid (it ends there)."""
+    """The workflow's actions for `actor` now, less marking paid where nothing is paid."""
     actions = workflow.allowed_actions(Status(claim.status), actor)
-    return [a.value for a in actions if not (a is Action.MARK_PAID and claim.payout_fen == 0)]
+    return [a.value for a in actions if not (a is Action.MARK_PAID and pays_nothing(claim))]
 
 
 def change_status(

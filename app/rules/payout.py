@@ -27,6 +27,11 @@ from app.rules.terms import Terms, Text, Tier
 MAX_EXPENSE_LINES = 200
 
 
+def net_fen(amount_fen: int, other_paid_fen: int) -> int:
+    """What the scheme can pay on: the amount less what others (BMI, other cover) paid."""
+    return max(0, amount_fen - other_paid_fen)
+
+
 @dataclass(frozen=True)
 class Expense:
     liability: str
@@ -148,7 +153,7 @@ def compute_payout(
         steps: list[Step] = []
         eligible = 0
         for index, expense in indexed:
-            net = max(0, expense.amount_fen - expense.other_paid_fen)
+            net = net_fen(expense.amount_fen, expense.other_paid_fen)
             total_net += net
             if liability.drug_list_only:
                 drug = terms.drug(expense.drug_code) if expense.drug_code else None
