@@ -181,14 +181,11 @@ class Member:
         return resp.get_json()
 
 
-def file_claims(env: dict[str, str]) -> dict[str, Any]:
-    """Enroll the family in 2023 and file four hospital claims; returns their numbers."""
+def member_app(env: dict[str, str]) -> Any:
+    """An app on the server's database and documents, for the member's calls in-process."""
     from app import create_app
-    from app.core import clock
-    from app.members.consent_texts import SENSITIVE_PI
-    from tests.documents.helpers import pdf
 
-    app = create_app(
+    return create_app(
         {
             "DATABASE_URL": env["DATABASE_URL"],
             "APP_ENV": "development",
@@ -197,6 +194,15 @@ def file_claims(env: dict[str, str]) -> dict[str, Any]:
             "DOCUMENT_DIR": env["DOCUMENT_DIR"],
         }
     )
+
+
+def file_claims(env: dict[str, str]) -> dict[str, Any]:
+    """Enroll the family in 2023 and file four hospital claims; returns their numbers."""
+    from app.core import clock
+    from app.members.consent_texts import SENSITIVE_PI
+    from tests.documents.helpers import pdf
+
+    app = member_app(env)
     member = Member(app)
     try:
         clock.set_clock(ENROLL_AT)
@@ -719,18 +725,9 @@ def test_queue_on_a_phone(
 
 def submit_as_member(env: dict[str, str], member_id: str, claim_id: str) -> None:
     """The member files a draft (the member API, on the server's database, in 2023)."""
-    from app import create_app
     from app.core import clock
 
-    app = create_app(
-        {
-            "DATABASE_URL": env["DATABASE_URL"],
-            "APP_ENV": "development",
-            "DEV_STANDINS": True,
-            "STANDIN_DB": env["STANDIN_DB"],
-            "DOCUMENT_DIR": env["DOCUMENT_DIR"],
-        }
-    )
+    app = member_app(env)
     try:
         clock.set_clock(FILE_AT)
         member = Member(app)
